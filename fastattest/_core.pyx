@@ -1,0 +1,692 @@
+# cython: language_level=3
+"""Compiled core of fastattest: bytes in, plain values out.
+
+Strict CTAP2-canonical CBOR (RFC 8949 §4.2.1 + CTAP2 §8 "CTAP2 canonical CBOR encoding form"),
+authenticator data (WebAuthn L3 §6.1), COSE_Key field checks (WebAuthn L3 §5.8.5, RFC 9053),
+the attestation object envelope (WebAuthn L3 §6.5) and strict DER ECDSA signature framing
+(SEC 1 §C.5 Ecdsa-Sig-Value, X.690 §10 DER). No policy, no I/O, no cryptography objects.
+
+Every rejection is a ``fastattest.errors.VerificationError`` carrying a code from ``CODES``.
+All reads go through an explicit (pointer, position, end) triple; every length that comes
+from the input is compared against ``end - pos`` *before* it is used, so 64-bit declared
+lengths can never overflow the position arithmetic or trigger an allocation.
+
+Helpers other .pxi files (``_tpm.pxi``) may use: ``_as_bytes(data)`` (input type + size cap)
+and ``_fail(code, message)`` (raise VerificationError).
+"""
+cimport cython
+from libc.stdint cimport uint64_t, int64_t, uint32_t, INT64_MAX
+from libc.string cimport memcmp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.long cimport PyLong_FromUnsignedLongLong, PyLong_FromLongLong
+from cpython.dict cimport PyDict_SetItem, PyDict_Contains
+
+from fastattest.errors import VerificationError
+
+MAX_INPUT = 1 << 20     # 1 MiB: larger inputs are refused before parsing (catalogue R01)
+MAX_DEPTH = 16          # default nesting limit for containers (C13)
+MAX_ITEMS = 4096        # largest map/array count (R02)
+
+cdef Py_ssize_t _MAX_INPUT = 1 << 20
+cdef int _MAX_DEPTH = 16
+cdef int _HARD_MAX_DEPTH = 64      # C recursion cap whatever the caller asks for
+cdef uint64_t _MAX_ITEMS = 4096
+
+# CBOR major types (RFC 8949 §3.1)
+cdef enum:
+    _M_UINT = 0
+    _M_NINT = 1
+    _M_BSTR = 2
+    _M_TSTR = 3
+    _M_ARRAY = 4
+    _M_MAP = 5
+    _M_TAG = 6
+    _M_SIMPLE = 7
+
+
+cdef inline object _fail(str code, str message=None):
+    """Raise VerificationError(code, message); declared to return object so callers can `raise`."""
+    raise VerificationError(code, message)
+
+
+cdef bytes _as_bytes(object data):
+    """Accept bytes, bytearray or memoryview; enforce MAX_INPUT before copying anything."""
+    cdef Py_ssize_t n = 0
+    if type(data) is bytes:
+        if PyBytes_GET_SIZE(<bytes>data) > _MAX_INPUT:
+            _fail("input.too_large", "input exceeds %d bytes" % _MAX_INPUT)
+        return <bytes>data
+    if isinstance(data, bytearray):
+        n = len(<bytearray>data)
+    elif isinstance(data, memoryview):
+        n = (<object>data).nbytes
+    elif isinstance(data, bytes):          # bytes subclass
+        n = len(data)
+    else:
+        _fail("input.type", "expected bytes, bytearray or memoryview, got %s" % type(data).__name__)
+    if n > _MAX_INPUT:
+        _fail("input.too_large", "input exceeds %d bytes" % _MAX_INPUT)
+    try:
+        return bytes(data)
+    except (TypeError, ValueError, BufferError) as exc:   # e.g. a released memoryview
+        raise VerificationError("input.type", "unreadable buffer: %s" % exc) from None
+
+
+cdef int _clamp_depth(object max_depth) except -1:
+    if type(max_depth) is not int:
+        _fail("input.type", "max_depth must be an int")
+    if max_depth < 0:
+        return 0
+    if max_depth > _HARD_MAX_DEPTH:
+        return _HARD_MAX_DEPTH
+    return <int>max_depth
+
+
+# ------------------------------------------------------------------------------------------
+# CBOR decoder
+# ------------------------------------------------------------------------------------------
+
+cdef struct _Reader:
+    const unsigned char* buf
+    Py_ssize_t pos
+    Py_ssize_t end
+
+
+cdef object _fail_at(str code, _Reader* r, str what):
+    raise VerificationError(code, "%s at offset %d" % (what, r.pos))
+
+
+@cython.boundscheck(False)
+cdef int _head(_Reader* r, int* major, uint64_t* arg) except -1:
+    """Read one initial byte plus its argument (RFC 8949 §3). Enforces minimal encoding
+    (RFC 8949 §4.2.1 preferred serialization / CTAP2 canonical), refuses indefinite lengths,
+    tags, reserved additional information and every simple value except false/true/null.
+    For major type 7 the simple value (20/21/22) is returned in ``arg``."""
+    cdef unsigned char ib
+    cdef int ai, mt, nb, i
+    cdef uint64_t v
+    if r.pos >= r.end:
+        _fail_at("cbor.unexpected_eof", r, "input ended where an item was expected")
+    ib = r.buf[r.pos]
+    mt = ib >> 5
+    ai = ib & 0x1f
+    if mt == _M_TAG:
+        # C14/C15: refuse on the first tag byte, without looking at (or recursing into) content
+        _fail_at("cbor.tag_not_allowed", r, "CBOR tag")
+    if mt == _M_SIMPLE:
+        if ai == 20 or ai == 21 or ai == 22:
+            r.pos += 1
+            major[0] = mt
+            arg[0] = ai
+            return 0
+        if ai == 31:
+            _fail_at("cbor.unexpected_break", r, "stray break byte")
+        if 28 <= ai <= 30:
+            _fail_at("cbor.reserved_additional_info", r, "reserved additional information")
+        # undefined (23), other simple values (0-19, 24), half/single/double floats (25-27)
+        _fail_at("cbor.unsupported_simple", r, "float, undefined or simple value 0x%02x" % ib)
+    if ai < 24:
+        r.pos += 1
+        major[0] = mt
+        arg[0] = ai
+        return 0
+    if ai == 31:
+        if mt == _M_BSTR or mt == _M_TSTR or mt == _M_ARRAY or mt == _M_MAP:
+            _fail_at("cbor.indefinite_length", r, "indefinite-length item")
+        _fail_at("cbor.reserved_additional_info", r, "additional information 31 on an integer")
+    if ai > 27:
+        _fail_at("cbor.reserved_additional_info", r, "reserved additional information")
+    nb = 1 << (ai - 24)                       # 1, 2, 4 or 8 argument bytes
+    if nb > r.end - r.pos - 1:
+        _fail_at("cbor.unexpected_eof", r, "input ended inside an item head")
+    v = 0
+    for i in range(1, nb + 1):                # bounds proven just above
+        v = (v << 8) | r.buf[r.pos + i]
+    # minimal encoding: the argument must not fit in a shorter form (C11)
+    if (ai == 24 and v < 24) or (ai == 25 and v <= 0xff) or (ai == 26 and v <= 0xffff) \
+            or (ai == 27 and v <= 0xffffffffULL):
+        _fail_at("cbor.non_minimal_int", r, "non-minimal integer or length")
+    r.pos += 1 + nb
+    major[0] = mt
+    arg[0] = v
+    return 0
+
+
+cdef object _decode_text(_Reader* r, Py_ssize_t n):
+    cdef object s
+    try:
+        s = PyUnicode_DecodeUTF8(<char*>(r.buf + r.pos), n, "strict")
+    except UnicodeDecodeError:
+        # C17: Python's strict codec rejects overlong forms, surrogates and > U+10FFFF
+        _fail_at("cbor.invalid_utf8", r, "invalid UTF-8 in text string")
+    r.pos += n
+    return s
+
+
+cdef object _decode_item(_Reader* r, int depth, int max_depth):
+    """Decode one item at r.pos (recursive; ``depth`` counts enclosing containers)."""
+    cdef int mt
+    cdef uint64_t arg
+    cdef Py_ssize_t start = r.pos
+    cdef Py_ssize_t n, i
+    cdef list lst
+    _head(r, &mt, &arg)
+    if mt == _M_UINT:
+        return PyLong_FromUnsignedLongLong(arg)
+    if mt == _M_NINT:
+        # value is -1 - arg; arg may be up to 2^64-1, so -2^64 is the smallest value
+        if arg <= <uint64_t>INT64_MAX:
+            return PyLong_FromLongLong(-1 - <int64_t>arg)
+        return -1 - PyLong_FromUnsignedLongLong(arg)
+    if mt == _M_BSTR or mt == _M_TSTR:
+        # C03/C04: compare against the remaining input before touching/allocating anything
+        if arg > <uint64_t>(r.end - r.pos):
+            r.pos = start
+            _fail_at("cbor.truncated", r, "string length %d exceeds the remaining input" % arg)
+        n = <Py_ssize_t>arg
+        if mt == _M_TSTR:
+            return _decode_text(r, n)
+        r.pos += n
+        return PyBytes_FromStringAndSize(<char*>(r.buf + r.pos - n), n)
+    if mt == _M_ARRAY or mt == _M_MAP:
+        # C22: every array entry takes >= 1 byte, every map entry >= 2 bytes
+        if arg > <uint64_t>(r.end - r.pos) or (mt == _M_MAP and arg > <uint64_t>((r.end - r.pos) // 2)):
+            r.pos = start
+            _fail_at("cbor.truncated", r, "count %d exceeds the remaining input" % arg)
+        if arg > _MAX_ITEMS:
+            r.pos = start
+            _fail_at("cbor.count_exceeded", r, "count %d exceeds %d" % (arg, _MAX_ITEMS))
+        if depth >= max_depth:
+            r.pos = start
+            _fail_at("cbor.depth_exceeded", r, "nesting deeper than %d" % max_depth)
+        n = <Py_ssize_t>arg
+        if mt == _M_ARRAY:
+            lst = []
+            for i in range(n):
+                lst.append(_decode_item(r, depth + 1, max_depth))
+            return lst
+        return _decode_map(r, n, depth + 1, max_depth)
+    # major type 7: false / true / null only (anything else was refused in _head)
+    if arg == 20:
+        return False
+    if arg == 21:
+        return True
+    return None
+
+
+@cython.boundscheck(False)
+cdef dict _decode_map(_Reader* r, Py_ssize_t n, int depth, int max_depth):
+    """Map body: keys int or text only (C09/C10), no duplicates (C07), CTAP2 canonical order:
+    encoded key bytes compared length-first then bytewise (C12)."""
+    cdef dict d = {}
+    cdef Py_ssize_t i, kstart, klen
+    cdef Py_ssize_t pstart = 0, plen = 0
+    cdef unsigned char kb
+    cdef int kmt, c
+    cdef object key, value
+    for i in range(n):
+        if r.pos >= r.end:
+            _fail_at("cbor.unexpected_eof", r, "input ended inside a map")
+        kb = r.buf[r.pos]
+        kmt = kb >> 5
+        if kmt != _M_UINT and kmt != _M_NINT and kmt != _M_TSTR:
+            if kmt == _M_TAG:
+                _fail_at("cbor.tag_not_allowed", r, "CBOR tag")
+            if kb == 0xff:
+                _fail_at("cbor.unexpected_break", r, "stray break byte")
+            _fail_at("cbor.invalid_key_type", r, "map key must be an integer or text string")
+        kstart = r.pos
+        key = _decode_item(r, depth, max_depth)
+        klen = r.pos - kstart
+        if i > 0:
+            if klen != plen:
+                c = -1 if plen < klen else 1
+            else:
+                c = memcmp(r.buf + pstart, r.buf + kstart, <size_t>klen)
+            if c >= 0:
+                r.pos = kstart
+                if c == 0 or PyDict_Contains(d, key):
+                    _fail_at("cbor.duplicate_key", r, "duplicate map key %r" % (key,))
+                _fail_at("cbor.non_canonical_order", r, "map keys out of canonical order")
+        pstart = kstart
+        plen = klen
+        value = _decode_item(r, depth, max_depth)
+        PyDict_SetItem(d, key, value)
+    return d
+
+
+cdef object _decode_prefix(bytes b, Py_ssize_t offset, int max_depth, Py_ssize_t* end_out):
+    cdef _Reader r
+    r.buf = <const unsigned char*>PyBytes_AS_STRING(b)
+    r.pos = offset
+    r.end = PyBytes_GET_SIZE(b)
+    value = _decode_item(&r, 0, max_depth)
+    end_out[0] = r.pos
+    return value
+
+
+def cbor_decode(data, max_depth=MAX_DEPTH):
+    """Decode exactly one strict-canonical CBOR item; trailing bytes are an error (C05)."""
+    cdef bytes b = _as_bytes(data)
+    cdef int md = _clamp_depth(max_depth)
+    cdef Py_ssize_t end
+    if PyBytes_GET_SIZE(b) == 0:
+        _fail("cbor.empty", "CBOR input is empty")
+    value = _decode_prefix(b, 0, md, &end)
+    if end != PyBytes_GET_SIZE(b):
+        _fail("cbor.trailing_bytes", "%d bytes follow the CBOR item" % (PyBytes_GET_SIZE(b) - end))
+    return value
+
+
+def cbor_decode_prefix(data, offset=0, max_depth=MAX_DEPTH):
+    """Decode one item starting at ``offset``; return (value, end offset). No trailing check."""
+    cdef bytes b = _as_bytes(data)
+    cdef int md = _clamp_depth(max_depth)
+    cdef Py_ssize_t end
+    if type(offset) is not int or offset < 0 or offset > PyBytes_GET_SIZE(b):
+        _fail("input.type", "offset must be an int within the input")
+    if PyBytes_GET_SIZE(b) == 0:
+        _fail("cbor.empty", "CBOR input is empty")
+    value = _decode_prefix(b, <Py_ssize_t>offset, md, &end)
+    return value, end
+
+
+# ------------------------------------------------------------------------------------------
+# Authenticator data (WebAuthn L3 §6.1, §6.5.1 attested credential data)
+# ------------------------------------------------------------------------------------------
+
+cdef class AuthenticatorData:
+    """Parsed authenticator data. Structure only: policy checks live in the Python layer."""
+    cdef readonly bytes raw
+    cdef readonly bytes rp_id_hash
+    cdef readonly int flags
+    cdef readonly bint user_present
+    cdef readonly bint user_verified
+    cdef readonly bint backup_eligible
+    cdef readonly bint backed_up
+    cdef readonly bint has_attested_data
+    cdef readonly bint has_extensions
+    cdef readonly object sign_count
+    cdef readonly object aaguid
+    cdef readonly object credential_id
+    cdef readonly object credential_public_key
+    cdef readonly object extensions
+
+    def __repr__(self) -> str:
+        return ("AuthenticatorData(flags=0x%02x, sign_count=%d, aaguid=%s, credential_id=%s, "
+                "extensions=%r)" % (self.flags, self.sign_count,
+                                    None if self.aaguid is None else self.aaguid.hex(),
+                                    None if self.credential_id is None else self.credential_id.hex(),
+                                    self.extensions))
+
+
+@cython.boundscheck(False)
+cdef AuthenticatorData _parse_auth_data(bytes b):
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(b)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(b)
+    cdef Py_ssize_t pos, cred_len, kstart
+    cdef unsigned char fl
+    cdef uint32_t count
+    cdef _Reader r
+    cdef AuthenticatorData ad
+    if n < 37:
+        # D01 / C20: rpIdHash(32) || flags(1) || signCount(4)
+        _fail("auth_data.too_short", "authenticator data is %d bytes, at least 37 required" % n)
+    ad = AuthenticatorData.__new__(AuthenticatorData)
+    ad.raw = b
+    ad.rp_id_hash = PyBytes_FromStringAndSize(<char*>p, 32)
+    fl = p[32]
+    ad.flags = fl
+    ad.user_present = (fl & 0x01) != 0      # UP bit 0
+    ad.user_verified = (fl & 0x04) != 0     # UV bit 2
+    ad.backup_eligible = (fl & 0x08) != 0   # BE bit 3
+    ad.backed_up = (fl & 0x10) != 0         # BS bit 4
+    ad.has_attested_data = (fl & 0x40) != 0 # AT bit 6
+    ad.has_extensions = (fl & 0x80) != 0    # ED bit 7
+    count = (<uint32_t>p[33] << 24) | (<uint32_t>p[34] << 16) | (<uint32_t>p[35] << 8) | <uint32_t>p[36]
+    ad.sign_count = count
+    ad.aaguid = None
+    ad.credential_id = None
+    ad.credential_public_key = None
+    ad.extensions = None
+    pos = 37
+    r.buf = p
+    r.end = n
+    if fl & 0x40:
+        # attested credential data: aaguid(16) || credentialIdLength(2, BE) || credentialId || COSE_Key
+        if n - pos < 18:
+            _fail("auth_data.attested_data_missing",
+                  "AT flag set but attested credential data is missing or cut short")  # D02
+        ad.aaguid = PyBytes_FromStringAndSize(<char*>(p + pos), 16)
+        cred_len = (<Py_ssize_t>p[pos + 16] << 8) | <Py_ssize_t>p[pos + 17]
+        pos += 18
+        if cred_len > n - pos:
+            _fail("auth_data.credential_id_truncated",
+                  "credentialIdLength %d exceeds the %d remaining bytes" % (cred_len, n - pos))  # D08
+        if cred_len > 1023:
+            _fail("auth_data.credential_id_too_long",
+                  "credentialIdLength %d exceeds 1023" % cred_len)  # D09, WebAuthn §7.1 step 19
+        ad.credential_id = PyBytes_FromStringAndSize(<char*>(p + pos), cred_len)
+        pos += cred_len
+        if pos >= n:
+            _fail("auth_data.attested_data_missing", "credential public key is missing")
+        kstart = pos
+        r.pos = pos
+        key = _decode_item(&r, 0, _MAX_DEPTH)
+        if type(key) is not dict:
+            _fail("cose.not_a_map", "credential public key is not a CBOR map")
+        pos = r.pos
+        ad.credential_public_key = PyBytes_FromStringAndSize(<char*>(p + kstart), pos - kstart)
+    if fl & 0x80:
+        # extensions: one CBOR map (WebAuthn §9 / §6.1)
+        if pos >= n:
+            _fail("auth_data.extensions_malformed", "ED flag set but extension data is missing")
+        if (p[pos] >> 5) != _M_MAP:
+            _fail("auth_data.extensions_malformed", "extension data is not a CBOR map")
+        r.pos = pos
+        ad.extensions = _decode_item(&r, 0, _MAX_DEPTH)
+        pos = r.pos
+    if pos != n:
+        # D03 / D06 / D07: nothing may follow the last declared part
+        _fail("auth_data.leftover_bytes", "%d bytes left over after authenticator data" % (n - pos))
+    return ad
+
+
+def parse_authenticator_data(data) -> AuthenticatorData:
+    """Parse authenticator data (WebAuthn L3 §6.1). Structure only; no policy checks."""
+    return _parse_auth_data(_as_bytes(data))
+
+
+# ------------------------------------------------------------------------------------------
+# COSE keys (WebAuthn L3 §5.8.5, RFC 9052 §7, RFC 9053, RFC 8230, draft-ietf-jose-fully-specified,
+# draft-ietf-cose-dilithium)
+# ------------------------------------------------------------------------------------------
+
+# EC2 alg -> required crv; crv -> coordinate length
+cdef dict _EC2_ALG_CRV = {-7: 1, -9: 1, -35: 2, -51: 2, -36: 3, -52: 3}
+cdef dict _EC2_COORD = {1: 32, 2: 48, 3: 66}
+# OKP alg -> allowed crvs; crv -> x length
+cdef dict _OKP_ALG_CRV = {-8: (6, 7), -19: (6,), -53: (7,)}
+cdef dict _OKP_X = {6: 32, 7: 57}
+cdef frozenset _RSA_ALGS = frozenset((-257, -258, -259, -65535, -37, -38, -39))
+cdef dict _AKP_PUB = {-48: 1312, -49: 1952, -50: 2592}
+
+cdef class CoseKey:
+    """Validated COSE_Key fields. Point on-curve checks happen in the Python layer."""
+    cdef readonly object raw
+    cdef readonly int kty
+    cdef readonly int alg
+    cdef readonly object crv
+    cdef readonly object x
+    cdef readonly object y
+    cdef readonly object n
+    cdef readonly object e
+    cdef readonly object pub
+
+    def __repr__(self) -> str:
+        return "CoseKey(kty=%d, alg=%d, crv=%r)" % (self.kty, self.alg, self.crv)
+
+
+cdef object _cose_int(dict m, object label, str name):
+    v = m.get(label)
+    if v is None:
+        _fail("cose.missing_parameter", "COSE key lacks %s" % name)   # D16
+    if type(v) is not int:
+        _fail("cose.invalid_parameter", "COSE %s must be an integer" % name)
+    return v
+
+
+cdef bytes _cose_bytes(dict m, object label, str name):
+    v = m.get(label)
+    if v is None:
+        _fail("cose.missing_parameter", "COSE key lacks %s" % name)   # D16
+    if type(v) is not bytes:
+        _fail("cose.invalid_parameter", "COSE %s must be a byte string" % name)
+    return <bytes>v
+
+
+cdef CoseKey _parse_cose(dict m, object raw):
+    cdef CoseKey k
+    cdef bytes x, y, nb, eb, pub
+    cdef Py_ssize_t ln, bits
+    cdef const unsigned char* q
+    cdef unsigned char top
+    kty = _cose_int(m, 1, "kty (1)")
+    if kty != 1 and kty != 2 and kty != 3 and kty != 7:
+        _fail("cose.unsupported_key_type", "COSE key type %r is not supported" % (kty,))  # D24
+    alg = _cose_int(m, 3, "alg (3)")
+    k = CoseKey.__new__(CoseKey)
+    k.raw = raw
+    k.crv = k.x = k.y = k.n = k.e = k.pub = None
+    if kty == 2:
+        # EC2: WebAuthn §5.8.5 binds ES256/384/512 to P-256/384/521; no compressed points
+        want = _EC2_ALG_CRV.get(alg)
+        if want is None:
+            _fail("cose.unsupported_algorithm", "algorithm %d is not supported for EC2 keys" % alg)
+        crv = _cose_int(m, -1, "crv (-1)")
+        if crv != want:
+            _fail("cose.curve_mismatch", "curve %d does not match algorithm %d" % (crv, alg))  # D18
+        ln = _EC2_COORD[crv]
+        x = _cose_bytes(m, -2, "x (-2)")
+        yv = m.get(-3)
+        if yv is None:
+            _fail("cose.missing_parameter", "COSE key lacks y (-3)")
+        if yv is True or yv is False:
+            _fail("cose.compressed_point", "compressed EC points are not allowed")  # D21
+        if type(yv) is not bytes:
+            _fail("cose.invalid_parameter", "COSE y must be a byte string")
+        y = <bytes>yv
+        if PyBytes_GET_SIZE(x) != ln or PyBytes_GET_SIZE(y) != ln:
+            _fail("cose.invalid_coordinate",
+                  "EC coordinates must be %d bytes, got %d and %d"
+                  % (ln, PyBytes_GET_SIZE(x), PyBytes_GET_SIZE(y)))  # D19
+        k.crv = crv
+        k.x = x
+        k.y = y
+    elif kty == 1:
+        # OKP (RFC 8037 / RFC 9053 §7.2): Ed25519 / Ed448
+        allowed = _OKP_ALG_CRV.get(alg)
+        if allowed is None:
+            _fail("cose.unsupported_algorithm", "algorithm %d is not supported for OKP keys" % alg)
+        crv = _cose_int(m, -1, "crv (-1)")
+        if crv not in allowed:
+            _fail("cose.curve_mismatch", "curve %d does not match algorithm %d" % (crv, alg))  # D18
+        x = _cose_bytes(m, -2, "x (-2)")
+        if PyBytes_GET_SIZE(x) != _OKP_X[crv]:
+            _fail("cose.invalid_coordinate",
+                  "OKP x must be %d bytes, got %d" % (_OKP_X[crv], PyBytes_GET_SIZE(x)))  # D22
+        k.crv = crv
+        k.x = x
+    elif kty == 3:
+        # RSA (RFC 8230 §4): n (-1), e (-2) as unsigned big-endian byte strings
+        if alg not in _RSA_ALGS:
+            _fail("cose.unsupported_algorithm", "algorithm %d is not supported for RSA keys" % alg)
+        nb = _cose_bytes(m, -1, "n (-1)")
+        eb = _cose_bytes(m, -2, "e (-2)")
+        ln = PyBytes_GET_SIZE(nb)
+        q = <const unsigned char*>PyBytes_AS_STRING(nb)
+        if ln == 0 or q[0] == 0:
+            _fail("cose.invalid_parameter", "RSA modulus is empty or has a leading zero byte")
+        if ln > 16384 // 8:
+            _fail("cose.key_too_large", "RSA modulus larger than 16384 bits")  # R03
+        top = q[0]
+        bits = (ln - 1) * 8
+        while top:
+            bits += 1
+            top >>= 1
+        if bits < 2048:
+            _fail("cose.weak_key", "RSA modulus is %d bits, at least 2048 required" % bits)  # D23
+        if (q[ln - 1] & 1) == 0:
+            _fail("cose.weak_key", "RSA modulus is even")  # D23
+        ln = PyBytes_GET_SIZE(eb)
+        q = <const unsigned char*>PyBytes_AS_STRING(eb)
+        if ln == 0 or q[0] == 0:
+            _fail("cose.invalid_parameter", "RSA exponent is empty or has a leading zero byte")
+        if ln > 32:
+            _fail("cose.weak_key", "RSA exponent exceeds 2^256")  # D23
+        if (q[ln - 1] & 1) == 0 or (ln == 1 and q[0] < 3):
+            _fail("cose.weak_key", "RSA exponent must be odd and at least 3")  # D23
+        k.n = nb
+        k.e = eb
+    else:
+        # AKP (draft-ietf-cose-dilithium): ML-DSA public key in label -1
+        want = _AKP_PUB.get(alg)
+        if want is None:
+            _fail("cose.unsupported_algorithm", "algorithm %d is not supported for AKP keys" % alg)
+        pub = _cose_bytes(m, -1, "pub (-1)")
+        if PyBytes_GET_SIZE(pub) != want:
+            _fail("cose.invalid_key", "ML-DSA public key must be %d bytes" % want)
+        k.pub = pub
+    k.kty = kty
+    k.alg = alg
+    return k
+
+
+def parse_cose_key(data) -> CoseKey:
+    """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, RSA size caps."""
+    cdef bytes b
+    if type(data) is dict:
+        for key in <dict>data:
+            if type(key) is not int and type(key) is not str:
+                _fail("cose.invalid_parameter", "COSE labels must be integers or text strings")
+        return _parse_cose(<dict>data, None)
+    b = _as_bytes(data)
+    if PyBytes_GET_SIZE(b) == 0:
+        _fail("cbor.empty", "CBOR input is empty")
+    m = cbor_decode(b)
+    if type(m) is not dict:
+        _fail("cose.not_a_map", "COSE key is not a CBOR map")
+    return _parse_cose(<dict>m, b)
+
+
+# ------------------------------------------------------------------------------------------
+# Attestation object (WebAuthn L3 §6.5.4)
+# ------------------------------------------------------------------------------------------
+
+cdef object _MISSING = object()
+
+
+cdef class AttestationObject:
+    cdef readonly str fmt
+    cdef readonly dict att_stmt
+    cdef readonly bytes auth_data_raw
+    cdef readonly AuthenticatorData auth_data
+
+    def __repr__(self) -> str:
+        return "AttestationObject(fmt=%r, auth_data=%r)" % (self.fmt, self.auth_data)
+
+
+def parse_attestation_object(data) -> AttestationObject:
+    """Decode {"fmt": tstr, "attStmt": map, "authData": bstr} and parse authData.
+
+    Policy (catalogue C23): any other top-level key is rejected."""
+    cdef AttestationObject ao
+    top = cbor_decode(data)
+    if type(top) is not dict:
+        _fail("attestation_object.not_a_map", "attestation object is not a CBOR map")  # C18
+    d = <dict>top
+    fmt = d.get("fmt", _MISSING)
+    att_stmt = d.get("attStmt", _MISSING)
+    auth_data = d.get("authData", _MISSING)
+    if fmt is _MISSING or att_stmt is _MISSING or auth_data is _MISSING:
+        missing = [k for k in ("fmt", "attStmt", "authData") if k not in d]
+        _fail("attestation_object.missing_field", "attestation object lacks %s" % ", ".join(missing))
+    if type(fmt) is not str:
+        _fail("attestation_object.field_type", "fmt must be a text string")  # C19
+    if type(att_stmt) is not dict:
+        _fail("attestation_object.field_type", "attStmt must be a map")
+    if type(auth_data) is not bytes:
+        _fail("attestation_object.field_type", "authData must be a byte string")
+    if len(d) != 3:
+        for k in d:
+            if k != "fmt" and k != "attStmt" and k != "authData":
+                _fail("attestation_object.unknown_field", "unexpected top-level key %r" % (k,))  # C23
+    ao = AttestationObject.__new__(AttestationObject)
+    ao.fmt = fmt
+    ao.att_stmt = att_stmt
+    ao.auth_data_raw = auth_data
+    ao.auth_data = _parse_auth_data(auth_data)
+    return ao
+
+
+# ------------------------------------------------------------------------------------------
+# DER Ecdsa-Sig-Value (SEC 1 §C.5; X.690 §8.3, §10.1 definite minimal lengths)
+# ------------------------------------------------------------------------------------------
+
+@cython.boundscheck(False)
+cdef Py_ssize_t _der_len(const unsigned char* p, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t* out) except -2:
+    """Read a DER length at pos; return the new position. Short form, or minimal long form
+    with 1 or 2 length bytes. Returns -1 on any violation."""
+    cdef unsigned char b
+    cdef Py_ssize_t v
+    if pos >= end:
+        return -1
+    b = p[pos]
+    if b < 0x80:
+        out[0] = b
+        return pos + 1
+    if b == 0x81:
+        if end - pos < 2 or p[pos + 1] < 0x80:
+            return -1
+        out[0] = p[pos + 1]
+        return pos + 2
+    if b == 0x82:
+        if end - pos < 3:
+            return -1
+        v = (<Py_ssize_t>p[pos + 1] << 8) | p[pos + 2]
+        if v < 0x100:
+            return -1
+        out[0] = v
+        return pos + 3
+    return -1
+
+
+@cython.boundscheck(False)
+cdef Py_ssize_t _der_int(const unsigned char* p, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t max_len) except -2:
+    """Check one minimal, positive, non-zero INTEGER; return the position after it or -1."""
+    cdef Py_ssize_t ln, eff
+    if pos >= end or p[pos] != 0x02:
+        return -1
+    pos = _der_len(p, pos + 1, end, &ln)
+    if pos < 0 or ln < 1 or ln > end - pos:
+        return -1
+    if p[pos] & 0x80:
+        return -1                                  # negative
+    eff = ln
+    if p[pos] == 0:
+        if ln == 1:
+            return -1                              # zero (P13)
+        if (p[pos + 1] & 0x80) == 0:
+            return -1                              # superfluous leading zero
+        eff = ln - 1
+    if eff > max_len:
+        return -1
+    return pos + ln
+
+
+def check_ecdsa_der(sig, max_int_len) -> None:
+    """Strict DER Ecdsa-Sig-Value: SEQUENCE of two minimal positive INTEGERs, nothing else."""
+    cdef bytes b = _as_bytes(sig)
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(b)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(b)
+    cdef Py_ssize_t pos, ln, mx
+    if type(max_int_len) is not int or max_int_len < 1 or max_int_len > 1024:
+        _fail("input.type", "max_int_len must be an int in 1..1024")
+    mx = <Py_ssize_t>max_int_len
+    if n < 8 or p[0] != 0x30:
+        _fail("signature.malformed", "ECDSA signature is not a DER SEQUENCE")
+    pos = _der_len(p, 1, n, &ln)
+    if pos < 0 or ln != n - pos:
+        _fail("signature.malformed", "ECDSA signature SEQUENCE length is wrong or not minimal")
+    pos = _der_int(p, pos, n, mx)
+    if pos < 0:
+        _fail("signature.malformed", "ECDSA r is not a minimal positive INTEGER of the right size")
+    pos = _der_int(p, pos, n, mx)
+    if pos < 0:
+        _fail("signature.malformed", "ECDSA s is not a minimal positive INTEGER of the right size")
+    if pos != n:
+        _fail("signature.malformed", "bytes follow the ECDSA signature INTEGERs")  # P12
+
+
+include "_tpm.pxi"
