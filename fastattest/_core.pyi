@@ -1,0 +1,103 @@
+"""Type stubs for the compiled core (fastattest/_core.pyx).
+
+Bytes in, plain values out: strict CBOR, authenticator data, COSE key fields, TPM structures
+and DER ECDSA signature framing. No policy, no I/O, no cryptography objects. Every failure is
+a ``fastattest.errors.VerificationError`` with a ``cbor.*``, ``auth_data.*``, ``cose.*``,
+``tpm.*`` or ``signature.*`` code.
+"""
+from typing import Any
+
+MAX_INPUT: int          # largest byte string the decoder accepts at all (1 MiB)
+MAX_DEPTH: int          # default nesting limit (16)
+MAX_ITEMS: int          # largest map/array count (4096)
+
+def cbor_decode(data: bytes, max_depth: int = ...) -> Any:
+    """Decode exactly one strict-canonical CBOR item; trailing bytes are an error.
+
+    Values: int, bytes, str, list, dict (keys int or str only), True/False/None.
+    Refused: indefinite lengths, non-minimal integers/lengths, tags, floats, undefined and
+    other simple values, duplicate keys, keys out of CTAP2 canonical order, invalid UTF-8,
+    lengths/counts larger than the remaining input (checked before any allocation).
+    """
+
+def cbor_decode_prefix(data: bytes, offset: int = 0, max_depth: int = ...) -> tuple[Any, int]:
+    """Decode one item starting at ``offset``; return (value, end offset). No trailing check."""
+
+class AuthenticatorData:
+    raw: bytes
+    rp_id_hash: bytes            # 32 bytes
+    flags: int
+    user_present: bool           # UP, bit 0
+    user_verified: bool          # UV, bit 2
+    backup_eligible: bool        # BE, bit 3
+    backed_up: bool              # BS, bit 4
+    has_attested_data: bool      # AT, bit 6
+    has_extensions: bool         # ED, bit 7
+    sign_count: int
+    aaguid: bytes | None         # 16 bytes when AT
+    credential_id: bytes | None
+    credential_public_key: bytes | None   # the COSE_Key bytes exactly as they appear
+    extensions: dict | None
+
+def parse_authenticator_data(data: bytes) -> AuthenticatorData: ...
+
+class CoseKey:
+    raw: bytes | None            # encoded bytes when parsed from bytes
+    kty: int                     # 1 OKP, 2 EC2, 3 RSA, 7 AKP (ML-DSA)
+    alg: int
+    crv: int | None
+    x: bytes | None
+    y: bytes | None
+    n: bytes | None
+    e: bytes | None
+    pub: bytes | None            # AKP public key (ML-DSA)
+
+def parse_cose_key(data: bytes | dict) -> CoseKey:
+    """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, RSA size caps."""
+
+class AttestationObject:
+    fmt: str
+    att_stmt: dict
+    auth_data_raw: bytes
+    auth_data: AuthenticatorData
+
+def parse_attestation_object(data: bytes) -> AttestationObject: ...
+
+def check_ecdsa_der(sig: bytes, max_int_len: int) -> None:
+    """Strict DER Ecdsa-Sig-Value: SEQUENCE of two minimal positive INTEGERs, nothing else."""
+
+# --- TPM 2.0 Part 2 structures (WebAuthn §8.3) -------------------------------------------
+
+class TpmPublic:
+    raw: bytes
+    type: int                    # TPM_ALG_RSA 0x0001 / TPM_ALG_ECC 0x0023
+    name_alg: int
+    object_attributes: int
+    auth_policy: bytes
+    symmetric: int
+    scheme: int
+    key_bits: int | None         # RSA
+    exponent: int | None         # RSA, raw (0 means 65537)
+    curve_id: int | None         # ECC
+    kdf: int | None              # ECC
+    unique: bytes | None         # RSA modulus
+    x: bytes | None              # ECC
+    y: bytes | None              # ECC
+
+def parse_tpm_public(data: bytes) -> TpmPublic: ...
+
+class TpmAttest:
+    raw: bytes
+    magic: int
+    type: int
+    qualified_signer: bytes
+    extra_data: bytes
+    clock: int
+    reset_count: int
+    restart_count: int
+    safe: int
+    firmware_version: int
+    attested_name: bytes
+    attested_qualified_name: bytes
+
+def parse_tpm_attest(data: bytes) -> TpmAttest: ...
