@@ -1,0 +1,185 @@
+"""COSE algorithms: the one place that knows every algorithm fastattest supports.
+
+alg -> key type, curve, hash and padding (RFC 9053, RFC 8812, RFC 9864, draft ML-DSA for
+COSE; WebAuthn L3 §5.8.5), COSE_Key -> ``cryptography`` public key, and signature
+verification with strict encodings. Public key objects are cached by the exact COSE bytes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Union
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, mldsa, padding, rsa
+
+from . import _core
+from .errors import VerificationError
+
+PublicKey = Union[
+    ec.EllipticCurvePublicKey,
+    rsa.RSAPublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+    mldsa.MLDSA44PublicKey,
+    mldsa.MLDSA65PublicKey,
+    mldsa.MLDSA87PublicKey,
+]
+
+# COSE key types (RFC 9052 §7) and EC curves (RFC 9053 §7.1)
+KTY_OKP, KTY_EC2, KTY_RSA, KTY_AKP = 1, 2, 3, 7
+CRV_P256, CRV_P384, CRV_P521, CRV_ED25519, CRV_ED448 = 1, 2, 3, 6, 7
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    alg: int
+    name: str
+    kind: str  # "ecdsa" | "rsa-pkcs1" | "rsa-pss" | "eddsa" | "mldsa"
+    hash: hashes.HashAlgorithm | None
+    curve: int | None = None  # COSE crv bound to the alg, where one is
+    coord_len: int = 0  # EC coordinate / DER INTEGER size bound
+
+
+_P256, _P384, _P521 = ec.SECP256R1(), ec.SECP384R1(), ec.SECP521R1()
+_EC_CURVES = {CRV_P256: _P256, CRV_P384: _P384, CRV_P521: _P521}
+
+ALGORITHMS: dict[int, Algorithm] = {
+    a.alg: a
+    for a in (
+        Algorithm(-7, "ES256", "ecdsa", hashes.SHA256(), CRV_P256, 32),
+        Algorithm(-35, "ES384", "ecdsa", hashes.SHA384(), CRV_P384, 48),
+        Algorithm(-36, "ES512", "ecdsa", hashes.SHA512(), CRV_P521, 66),
+        Algorithm(-9, "ESP256", "ecdsa", hashes.SHA256(), CRV_P256, 32),
+        Algorithm(-51, "ESP384", "ecdsa", hashes.SHA384(), CRV_P384, 48),
+        Algorithm(-52, "ESP512", "ecdsa", hashes.SHA512(), CRV_P521, 66),
+        Algorithm(-8, "EdDSA", "eddsa", None),
+        Algorithm(-19, "Ed25519", "eddsa", None, CRV_ED25519),
+        Algorithm(-53, "Ed448", "eddsa", None, CRV_ED448),
+        Algorithm(-257, "RS256", "rsa-pkcs1", hashes.SHA256()),
+        Algorithm(-258, "RS384", "rsa-pkcs1", hashes.SHA384()),
+        Algorithm(-259, "RS512", "rsa-pkcs1", hashes.SHA512()),
+        Algorithm(-65535, "RS1", "rsa-pkcs1", hashes.SHA1()),
+        Algorithm(-37, "PS256", "rsa-pss", hashes.SHA256()),
+        Algorithm(-38, "PS384", "rsa-pss", hashes.SHA384()),
+        Algorithm(-39, "PS512", "rsa-pss", hashes.SHA512()),
+        Algorithm(-48, "ML-DSA-44", "mldsa", None),
+        Algorithm(-49, "ML-DSA-65", "mldsa", None),
+        Algorithm(-50, "ML-DSA-87", "mldsa", None),
+    )
+}
+
+#: Algorithms a relying party accepts for credential keys unless its Policy says otherwise.
+#: RS1 is only meaningful for TPM attestation statements, never for credential keys.
+DEFAULT_CREDENTIAL_ALGORITHMS: frozenset[int] = frozenset(a for a in ALGORITHMS if a != -65535)
+
+_MLDSA = {-48: mldsa.MLDSA44PublicKey, -49: mldsa.MLDSA65PublicKey, -50: mldsa.MLDSA87PublicKey}
+
+# Ed25519 points of small order (and their non-canonical encodings): a signature "verifies"
+# for many messages under them (D22). List from libsodium's ed25519 blocklist.
+_ED25519_SMALL_ORDER = frozenset(
+    bytes.fromhex(h)
+    for h in (
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0000000000000000000000000000000000000000000000000000000000000080",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "0100000000000000000000000000000000000000000000000000000000000080",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    )
+)
+
+
+def algorithm(alg: int) -> Algorithm:
+    try:
+        return ALGORITHMS[alg]
+    except (KeyError, TypeError):
+        raise VerificationError("cose.unsupported_algorithm", f"COSE algorithm {alg!r} is not supported") from None
+
+
+def public_key_from_cose(key: _core.CoseKey) -> PublicKey:
+    """Build a validated ``cryptography`` key from a parsed COSE key (on-curve, small order)."""
+    try:
+        if key.kty == KTY_EC2:
+            # from_encoded_point checks the point is on the curve and x, y < p (D20).
+            return ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVES[key.crv], b"\x04" + key.x + key.y)
+        if key.kty == KTY_OKP:
+            if key.crv == CRV_ED25519:
+                if key.x in _ED25519_SMALL_ORDER:
+                    raise VerificationError("cose.invalid_key", "Ed25519 public key is a small-order point")
+                return ed25519.Ed25519PublicKey.from_public_bytes(key.x)
+            return ed448.Ed448PublicKey.from_public_bytes(key.x)
+        if key.kty == KTY_RSA:
+            return rsa.RSAPublicNumbers(int.from_bytes(key.e, "big"), int.from_bytes(key.n, "big")).public_key()
+        if key.kty == KTY_AKP:
+            return _MLDSA[key.alg].from_public_bytes(key.pub)
+    except VerificationError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VerificationError("cose.invalid_key", f"invalid public key: {exc}") from None
+    raise VerificationError("cose.unsupported_key_type", f"COSE key type {key.kty} is not supported")
+
+
+@lru_cache(maxsize=4096)
+def load_cose_key(raw: bytes) -> tuple[_core.CoseKey, PublicKey]:
+    """Parse and validate COSE_Key bytes once; the result is cached by the exact bytes."""
+    key = _core.parse_cose_key(raw)
+    return key, public_key_from_cose(key)
+
+
+def key_matches_algorithm(alg: Algorithm, public_key: PublicKey) -> bool:
+    """Does ``public_key`` have the type (and curve) that ``alg`` requires? (P10)"""
+    if alg.kind == "ecdsa":
+        return isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == _EC_CURVES[alg.curve].name
+    if alg.kind in ("rsa-pkcs1", "rsa-pss"):
+        return isinstance(public_key, rsa.RSAPublicKey)
+    if alg.kind == "eddsa":
+        if alg.curve == CRV_ED448:
+            return isinstance(public_key, ed448.Ed448PublicKey)
+        if alg.curve == CRV_ED25519:
+            return isinstance(public_key, ed25519.Ed25519PublicKey)
+        return isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey))
+    if alg.kind == "mldsa":
+        return isinstance(public_key, _MLDSA[alg.alg])
+    return False
+
+
+def verify(alg: int | Algorithm, public_key: PublicKey, signature: bytes, data: bytes, code: str) -> None:
+    """Verify ``signature`` over ``data``; raise ``VerificationError(code)`` if it does not verify.
+
+    ECDSA signatures must be strict DER (WebAuthn L3 §6.5.5); RSA signatures must be exactly
+    the modulus length; the key must have the type the algorithm requires.
+    """
+    a = alg if isinstance(alg, Algorithm) else algorithm(alg)
+    if not key_matches_algorithm(a, public_key):
+        raise VerificationError("signature.algorithm_key_mismatch", f"{a.name} does not match the {type(public_key).__name__}")
+    if not isinstance(signature, bytes) or not signature:
+        raise VerificationError("signature.malformed", "signature is not a non-empty byte string")
+    try:
+        if a.kind == "ecdsa":
+            _core.check_ecdsa_der(signature, (public_key.curve.key_size + 7) // 8)  # type: ignore[union-attr]
+            public_key.verify(signature, data, ec.ECDSA(a.hash))  # type: ignore[union-attr,call-arg,arg-type]
+        elif a.kind == "rsa-pkcs1":
+            if len(signature) != (public_key.key_size + 7) // 8:  # type: ignore[union-attr]
+                raise VerificationError("signature.malformed", "RSA signature length differs from the modulus length")
+            public_key.verify(signature, data, padding.PKCS1v15(), a.hash)  # type: ignore[union-attr,call-arg]
+        elif a.kind == "rsa-pss":
+            if len(signature) != (public_key.key_size + 7) // 8:  # type: ignore[union-attr]
+                raise VerificationError("signature.malformed", "RSA signature length differs from the modulus length")
+            pss = padding.PSS(mgf=padding.MGF1(a.hash), salt_length=padding.PSS.DIGEST_LENGTH)  # RFC 8230 §2
+            public_key.verify(signature, data, pss, a.hash)  # type: ignore[union-attr,call-arg]
+        else:  # eddsa, mldsa: the message is signed as is
+            public_key.verify(signature, data)  # type: ignore[call-arg]
+    except InvalidSignature:
+        raise VerificationError(code, f"{a.name} signature does not verify") from None
+    except (ValueError, TypeError) as exc:
+        raise VerificationError(code, f"{a.name} signature could not be checked: {exc}") from None

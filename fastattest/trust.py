@@ -1,0 +1,204 @@
+"""Certificate path validation to trust anchors (RFC 5280 §6, the subset attestation needs).
+
+An anchor may be a root, an intermediate, or the attestation certificate itself (FIDO MDS3
+attestationRootCertificates). A self-signed certificate inside x5c never acts as an anchor
+(X03). Validated paths are cached by (x5c DER bytes, trust store) together with the window
+of time in which every certificate is valid, so a repeated chain costs a dict lookup and a
+time comparison.
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+from collections import OrderedDict
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from . import certificates
+from .errors import VerificationError
+
+MAX_PATH = 8
+_SERIALS = itertools.count()
+_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
+
+# Critical extensions this validator understands; any other critical extension fails (X07).
+_KNOWN_CRITICAL = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,  # critical when the subject is empty (TPM AIK)
+        ExtensionOID.CERTIFICATE_POLICIES,
+    }
+)
+
+
+def to_der(cert: bytes | str) -> list[bytes]:
+    """Accept DER bytes, or PEM (str or bytes, one or more certificates)."""
+    if isinstance(cert, str):
+        cert = cert.encode()
+    if not isinstance(cert, (bytes, bytearray)):
+        raise VerificationError("trust.anchor_invalid", "a trust anchor must be PEM or DER bytes")
+    cert = bytes(cert)
+    if b"-----BEGIN" in cert:
+        blocks = _PEM.findall(cert)
+        if not blocks:
+            raise VerificationError("trust.anchor_invalid", "PEM trust anchor holds no certificate")
+        return [base64.b64decode(b"".join(b.split())) for b in blocks]
+    return [cert]
+
+
+class TrustStore:
+    """An immutable set of anchors, indexed by subject. Build once; share freely."""
+
+    __slots__ = ("anchors", "serial", "_by_subject", "__weakref__")
+
+    def __init__(self, ders: Iterable[bytes]) -> None:
+        anchors: dict[bytes, certificates.CertInfo] = {}
+        for der in ders:
+            try:
+                anchors[der] = certificates.load(der)
+            except VerificationError as exc:
+                raise VerificationError("trust.anchor_invalid", f"trust anchor is not a certificate: {exc.message}") from None
+        self.anchors = anchors
+        self.serial = next(_SERIALS)  # cache key: unlike id(), never reused
+        by_subject: dict[bytes, list[certificates.CertInfo]] = {}
+        for info in anchors.values():
+            by_subject.setdefault(info.cert.subject.public_bytes(), []).append(info)
+        self._by_subject = by_subject
+
+    def __len__(self) -> int:
+        return len(self.anchors)
+
+    def __contains__(self, der: object) -> bool:
+        return der in self.anchors
+
+    def issuers_of(self, cert: x509.Certificate) -> list[certificates.CertInfo]:
+        return self._by_subject.get(cert.issuer.public_bytes(), [])
+
+
+@lru_cache(maxsize=1024)
+def _store(ders: tuple[bytes, ...]) -> TrustStore:
+    return TrustStore(ders)
+
+
+def store_from(certs: Iterable[bytes | str]) -> TrustStore:
+    """A TrustStore for PEM/DER certificates, shared between calls with the same anchors."""
+    ders: list[bytes] = []
+    for c in certs:
+        ders.extend(to_der(c))
+    return _store(tuple(dict.fromkeys(ders)))
+
+
+def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        child.verify_directly_issued_by(issuer)
+        return True
+    except Exception:  # InvalidSignature, ValueError (name mismatch), TypeError (unsupported key)
+        return False
+
+
+def _check_extensions(cert: x509.Certificate) -> None:
+    try:
+        exts = cert.extensions
+    except Exception as exc:
+        raise VerificationError("certificate.malformed", f"certificate extensions are malformed: {exc}") from None
+    for ext in exts:
+        if ext.critical and ext.oid not in _KNOWN_CRITICAL:
+            raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {ext.oid.dotted_string}")
+
+
+def _check_ca(cert: x509.Certificate, below: int) -> None:
+    """RFC 5280 §6.1.4 (k), (l), (n): an issuer must be a CA allowed to sign certificates."""
+    try:
+        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        raise VerificationError("trust.constraints", "an issuing certificate lacks basicConstraints CA=true") from None
+    if not bc.ca:
+        raise VerificationError("trust.constraints", "an issuing certificate has CA=false")
+    if bc.path_length is not None and below > bc.path_length:
+        raise VerificationError("trust.constraints", "pathLenConstraint exceeded")
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not ku.key_cert_sign:
+            raise VerificationError("trust.constraints", "an issuing certificate lacks keyCertSign")
+    except x509.ExtensionNotFound:
+        pass
+
+
+def _window(infos: Sequence[certificates.CertInfo]) -> tuple[datetime, datetime]:
+    start = max(i.cert.not_valid_before_utc for i in infos)
+    end = min(i.cert.not_valid_after_utc for i in infos)
+    return start, end
+
+
+def _check_time(infos: Sequence[certificates.CertInfo], now: datetime) -> None:
+    for i in infos:
+        if not (i.cert.not_valid_before_utc <= now <= i.cert.not_valid_after_utc):
+            raise VerificationError("trust.expired", f"certificate {i.cert.subject.rfc4514_string()!r} is not valid at {now.isoformat()}")
+
+
+# (x5c, store) -> (path, not_before, not_after). Bounded LRU.
+_PATHS: OrderedDict[tuple[tuple[bytes, ...], int], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
+_PATHS_MAX = 8192
+
+
+def validate_path(
+    x5c: tuple[bytes, ...], store: TrustStore, now: datetime | None = None, *, anchor_in_chain: bool = False
+) -> tuple[bytes, ...]:
+    """Validate x5c (leaf first) to an anchor of ``store`` at ``now``; return the path, anchor last.
+
+    ``anchor_in_chain``: whether x5c may itself contain the anchor (android-key chains and the
+    MDS BLOB do; packed, tpm and fido-u2f attestations must not, conformance X05).
+    """
+    now = now or datetime.now(timezone.utc)
+    key = (x5c, store.serial)
+    hit = _PATHS.get(key)
+    if hit is not None and hit[1] <= now <= hit[2]:
+        return hit[0]
+    if not store.anchors:
+        raise VerificationError("trust.no_anchors", "no trust anchors are configured for this attestation")
+    if len(x5c) > MAX_PATH:
+        raise VerificationError("trust.path_too_long", f"certificate chain is longer than {MAX_PATH}")
+    infos = [certificates.load(d) for d in x5c]
+    path = _build(infos, store, anchor_in_chain)
+    _check_time(path, now)
+    result = tuple(i.der for i in path)
+    start, end = _window(path)
+    _PATHS[key] = (result, start, end)
+    if len(_PATHS) > _PATHS_MAX:
+        _PATHS.popitem(last=False)
+    return result
+
+
+def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chain: bool) -> list[certificates.CertInfo]:
+    path: list[certificates.CertInfo] = []
+    for depth, info in enumerate(infos):
+        cert = info.cert
+        _check_extensions(cert)
+        if info.der in store:
+            # The certificate is itself an anchor: the leaf (MDS allows it) or, where allowed, a
+            # chain that carries its own root.
+            if depth > 0 and not anchor_in_chain:
+                raise VerificationError("trust.chain_invalid", "x5c must not contain the trust anchor")
+            return path + [info]
+        path.append(info)
+        if depth > 0:
+            _check_ca(cert, depth - 1)
+        for anchor in store.issuers_of(cert):
+            if _issued_by(cert, anchor.cert):
+                _check_ca(anchor.cert, depth)
+                return path + [anchor]
+        if depth + 1 >= len(infos):
+            break
+        nxt = infos[depth + 1].cert
+        if cert.issuer != nxt.subject or not _issued_by(cert, nxt):
+            raise VerificationError("trust.chain_invalid", "x5c is not an ordered chain: a certificate is not issued by the next")
+        if nxt.issuer == nxt.subject and infos[depth + 1].der not in store:
+            raise VerificationError("trust.untrusted_root", "x5c ends at a self-signed certificate that is not a trust anchor")
+    raise VerificationError("trust.untrusted_root", "the certificate chain does not end at a trust anchor")
