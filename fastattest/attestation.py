@@ -1,0 +1,181 @@
+"""Attestation verification: WebAuthn L3 §7.1 steps 19-25 for any statement format.
+
+``verify_attestation`` parses the attestation object, runs the format's verification
+procedure (§8.x, in ``fastattest.formats``) and then decides trust in one place for every
+format: the statement's x5c must chain to an anchor the caller pinned for the format, an
+anchor the format pins (Apple, Google) or an anchor of the metadata entry that matches the
+authenticator (by AAGUID, or by the attestation key identifier for U2F), and no metadata
+status may reject it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Mapping, Sequence
+from uuid import UUID
+
+from . import _core, algorithms, certificates, trust
+from .errors import VerificationError
+from .formats import Context, StatementResult, registry
+from .policy import Policy
+
+_DEFAULT_POLICY = Policy()
+_FORMATS = None
+_UNCHAINED = frozenset({"none", "self"})  # nothing to chain: trust is a policy decision (§7.1 step 24)
+
+
+def _formats():
+    global _FORMATS
+    if _FORMATS is None:
+        _FORMATS = registry()
+    return _FORMATS
+
+
+@dataclass(frozen=True)
+class AttestationResult:
+    """What an attestation proved, and whether it is trusted."""
+
+    fmt: str
+    attestation_type: str
+    trusted: bool
+    trust_path: tuple[bytes, ...]  # x5c as sent, leaf first
+    aaguid: UUID
+    metadata: Any = None  # the MetadataEntry that vouched, if any
+    status: str | None = None  # that entry's status in effect at ``now``
+    trust_error: str | None = None  # why not trusted (a code), for none/self: None
+    auth_data: Any = field(default=None, repr=False, compare=False)
+    cose_key: Any = field(default=None, repr=False, compare=False)
+    public_key: Any = field(default=None, repr=False, compare=False)
+    parts: tuple["AttestationResult", ...] = ()
+
+
+TrustAnchors = Mapping[str, Sequence[bytes | str]]
+
+
+@lru_cache(maxsize=256)
+def _stores_cached(items: tuple[tuple[str, tuple[bytes | str, ...]], ...]) -> dict[str, trust.TrustStore]:
+    return {fmt: trust.store_from(certs) for fmt, certs in items}
+
+
+def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.TrustStore]:
+    """{fmt: [PEM or DER, ...]} -> {fmt: TrustStore}; cached, so a repeated mapping is free."""
+    if not trust_anchors:
+        return {}
+    if not isinstance(trust_anchors, Mapping):
+        raise VerificationError("trust.anchor_invalid", "trust_anchors must map a format name to certificates")
+    items = []
+    for fmt, certs in trust_anchors.items():
+        if isinstance(certs, (bytes, str)):
+            certs = (certs,)
+        items.append((fmt, tuple(certs)))
+    return _stores_cached(tuple(items))
+
+
+def aware_now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise VerificationError("input.type", "now must be an aware datetime")
+    return now
+
+
+def verify_attestation(
+    attestation_object: bytes,
+    client_data_hash: bytes,
+    *,
+    metadata: Any = None,
+    trust_anchors: TrustAnchors | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> AttestationResult:
+    """Verify an attestation object against ``client_data_hash`` (SHA-256 of clientDataJSON)."""
+    if not isinstance(client_data_hash, bytes) or len(client_data_hash) != 32:
+        raise VerificationError("input.type", "client_data_hash must be 32 bytes")
+    obj = _core.parse_attestation_object(attestation_object)
+    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, aware_now(now), policy or _DEFAULT_POLICY)
+
+
+def verify_parsed(
+    obj: _core.AttestationObject,
+    client_data_hash: bytes,
+    anchors: Mapping[str, trust.TrustStore],
+    metadata: Any,
+    now: datetime,
+    policy: Policy,
+) -> AttestationResult:
+    auth_data = obj.auth_data
+    # §7.1 step 13 (registration carries attested credential data; F-10, D04)
+    if auth_data.credential_public_key is None:
+        raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
+    cose_key, public_key = algorithms.load_cose_key(auth_data.credential_public_key)
+    # §7.1 step 20: fmt is matched case-sensitively against supported formats (F01)
+    verifier = _formats().get(obj.fmt)
+    if verifier is None:
+        raise VerificationError("format.unsupported", f"attestation statement format {obj.fmt!r} is not supported")
+    ctx = Context(auth_data, client_data_hash, cose_key, public_key, now, policy)
+    statement = verifier(obj.att_stmt, ctx)  # §7.1 step 21
+    result = _assess(obj.fmt, statement, auth_data.aaguid, anchors, metadata, now, policy)
+    return _with_key(result, auth_data, cose_key, public_key)
+
+
+def _with_key(r: AttestationResult, auth_data: Any, cose_key: Any, public_key: Any) -> AttestationResult:
+    object.__setattr__(r, "auth_data", auth_data)
+    object.__setattr__(r, "cose_key", cose_key)
+    object.__setattr__(r, "public_key", public_key)
+    return r
+
+
+def _assess(
+    fmt: str,
+    st: StatementResult,
+    aaguid_bytes: bytes,
+    anchors: Mapping[str, trust.TrustStore],
+    metadata: Any,
+    now: datetime,
+    policy: Policy,
+) -> AttestationResult:
+    """§7.1 steps 22-24: obtain trust anchors and assess the attestation's trustworthiness."""
+    aaguid = UUID(bytes=aaguid_bytes)
+    if st.parts:  # compound (§8.9): every part is assessed on its own
+        parts = tuple(_assess(p.details.get("fmt", fmt), p, aaguid_bytes, anchors, metadata, now, policy) for p in st.parts)
+        ok = [p.trusted for p in parts]
+        trusted = all(ok) if policy.compound_require_all else any(ok)
+        first_err = next((p.trust_error for p in parts if not p.trusted), None)
+        entry = next((p.metadata for p in parts if p.metadata is not None), None)
+        return AttestationResult(fmt, st.attestation_type, trusted, st.trust_path, aaguid, entry,
+                                 parts[0].status if parts else None, None if trusted else first_err, parts=parts)
+    if st.attestation_type in _UNCHAINED or not st.trust_path:
+        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid)
+
+    entry = None
+    if metadata is not None:
+        entry = metadata.lookup(aaguid_bytes, certificates.load(st.trust_path[0]).key_identifier)
+    stores = [s for s in (anchors.get(fmt), st.pinned_anchors, entry.trust_store if entry is not None else None) if s]
+    if not stores:
+        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, "trust.no_anchors")
+    error: VerificationError | None = None
+    path = None
+    for store in stores:
+        try:
+            path = trust.validate_path(st.trust_path, store, now, anchor_in_chain=st.anchor_in_chain)
+            break
+        except VerificationError as exc:
+            # keep the most telling reason: a broken or expired chain beats "not our anchor"
+            if error is None or error.code in ("trust.untrusted_root", "trust.no_anchors"):
+                error = exc
+    if path is None:
+        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, error.code if error else "trust.untrusted_root")
+    if entry is None:
+        return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid)
+    # FIDO MDS3 §3.2 step 8 / catalogue X10: the status in effect decides
+    status = entry.status_at(now)
+    rejected = entry.rejection(path, now, policy.rejected_statuses)
+    if rejected is not None:
+        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, entry, rejected, "policy.status_rejected")
+    return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid, entry, status)
+
+
+def client_data_hash(client_data_json: bytes) -> bytes:
+    return hashlib.sha256(client_data_json).digest()

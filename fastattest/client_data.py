@@ -1,0 +1,84 @@
+"""CollectedClientData checks (WebAuthn L3 §5.8.1; §7.1 steps 5-12; §7.2 steps 10-15)."""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from .errors import VerificationError
+
+MAX_CLIENT_DATA = 64 * 1024  # J13: real clientDataJSON is a few hundred bytes
+_BOM = b"\xef\xbb\xbf"
+_TOKEN_BINDING_STATUS = frozenset({"present", "supported", "not-supported"})
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise VerificationError("client_data.duplicate_key", "clientDataJSON has a duplicate key")  # J11
+    return obj
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """§7.1 steps 5-6: UTF-8 decode (a BOM is stripped, J12) and JSON-parse into an object."""
+    if not isinstance(raw, bytes) or not raw:
+        raise VerificationError("client_data.malformed", "clientDataJSON is empty")
+    if len(raw) > MAX_CLIENT_DATA:
+        raise VerificationError("client_data.too_large", f"clientDataJSON is larger than {MAX_CLIENT_DATA} bytes")
+    if raw.startswith(_BOM):
+        raw = raw[3:]
+    try:
+        obj = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except VerificationError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise VerificationError("client_data.malformed", f"clientDataJSON is not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise VerificationError("client_data.malformed", "clientDataJSON is not a JSON object")
+    return obj
+
+
+def encode_challenge(challenge: bytes) -> str:
+    return base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii")
+
+
+def verify(
+    cd: dict[str, Any],
+    *,
+    type: str,  # noqa: A002 - the spec's member name
+    challenge: bytes,
+    origins: frozenset[str],
+    allow_cross_origin: bool = False,
+    top_origins: tuple[str, ...] | frozenset[str] = (),
+) -> None:
+    # §7.1 step 7 / §7.2 step 11: the ceremony type, exactly (J02)
+    if cd.get("type") != type:
+        raise VerificationError("client_data.type_mismatch", f"clientDataJSON type is {cd.get('type')!r}, expected {type!r}")
+    # step 8 / 12: challenge is the base64url (no padding) encoding of the issued challenge (J03)
+    if not isinstance(challenge, (bytes, bytearray)) or not challenge:
+        raise VerificationError("client_data.challenge_mismatch", "the expected challenge must be non-empty bytes")
+    got = cd.get("challenge")
+    if not isinstance(got, str) or got != encode_challenge(bytes(challenge)):
+        raise VerificationError("client_data.challenge_mismatch", "clientDataJSON challenge does not match the issued challenge")
+    # step 9 / 13: origin is one the RP expects, compared exactly (J05-J07)
+    origin = cd.get("origin")
+    if not isinstance(origin, str) or origin not in origins:
+        raise VerificationError("client_data.origin_mismatch", f"origin {origin!r} is not an expected origin")
+    # step 10 / 14: crossOrigin only where the RP expects to be embedded (J08)
+    cross = cd.get("crossOrigin", False)
+    if not isinstance(cross, bool):
+        raise VerificationError("client_data.cross_origin", "crossOrigin is not a boolean")
+    if cross and not allow_cross_origin:
+        raise VerificationError("client_data.cross_origin", "cross-origin ceremonies are not allowed")
+    # step 11 / 15: topOrigin only when expected, and then one of the allowed top origins (J09)
+    if "topOrigin" in cd:
+        top = cd["topOrigin"]
+        if not cross or not isinstance(top, str) or top not in top_origins:
+            raise VerificationError("client_data.top_origin", f"topOrigin {top!r} is not allowed")
+    # tokenBinding (L2 §5.8.1; conformance F-15..17): an object with a known status (J10)
+    if "tokenBinding" in cd:
+        tb = cd["tokenBinding"]
+        if not isinstance(tb, dict) or tb.get("status") not in _TOKEN_BINDING_STATUS:
+            raise VerificationError("client_data.token_binding", "tokenBinding must be an object with a valid status")
+        if tb["status"] == "present":
+            raise VerificationError("client_data.token_binding", "token binding is not supported by this relying party")

@@ -1,0 +1,63 @@
+"""Attestation statement formats (WebAuthn L3 §8), one module each.
+
+Each module exposes ``verify(stmt: dict, ctx: Context) -> StatementResult``: it checks the
+statement and its signature and says which attestation type it proved and with which
+certificates. Whether that path reaches a trust anchor is decided afterwards, in one place
+(``fastattest.attestation``), for every format alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from .. import _core
+from ..policy import Policy
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every format's verification procedure receives (WebAuthn §8: attStmt, authenticatorData, clientDataHash)."""
+
+    auth_data: _core.AuthenticatorData
+    client_data_hash: bytes
+    cose_key: _core.CoseKey
+    public_key: Any  # the credential public key as a cryptography object
+    now: datetime
+    policy: Policy
+
+    @property
+    def signed_data(self) -> bytes:
+        """authenticatorData ‖ clientDataHash, the data most formats sign."""
+        return self.auth_data.raw + self.client_data_hash
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    attestation_type: str  # "basic" | "attca" | "anonca" | "self" | "none"
+    trust_path: tuple[bytes, ...] = ()  # x5c as sent, leaf first
+    #: anchors the format itself pins (Apple, Google), tried besides the caller's and metadata's
+    pinned_anchors: Any = None  # trust.TrustStore | None
+    #: whether x5c may legitimately carry its own root (android-key)
+    anchor_in_chain: bool = False
+    #: compound: the result of each statement
+    parts: tuple["StatementResult", ...] = ()
+    details: dict = field(default_factory=dict, compare=False)
+
+
+Verifier = Callable[[dict, Context], StatementResult]
+
+
+def registry() -> dict[str, Verifier]:
+    from . import android_key, android_safetynet, apple, compound, fido_u2f, none, packed, tpm
+
+    return {
+        "packed": packed.verify,
+        "tpm": tpm.verify,
+        "android-key": android_key.verify,
+        "android-safetynet": android_safetynet.verify,
+        "fido-u2f": fido_u2f.verify,
+        "none": none.verify,
+        "apple": apple.verify,
+        "compound": compound.verify,
+    }

@@ -1,0 +1,248 @@
+"""The relying party: registration (WebAuthn L3 §7.1) and authentication (§7.2) ceremonies,
+step by step in spec order, over the modules that enforce each check.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+from uuid import UUID
+
+from . import _core, algorithms, client_data, response
+from .attestation import AttestationResult, TrustAnchors, aware_now, prepare_anchors, verify_parsed
+from .errors import VerificationError
+from .policy import Policy
+from .response import b64decode, b64encode
+
+_ZERO_AAGUID = UUID(int=0)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a relying party stores for a registered credential. Immutable."""
+
+    credential_id: bytes
+    public_key: bytes  # the COSE_Key exactly as in authenticator data
+    sign_count: int = 0
+    algorithm: int | None = None
+    aaguid: UUID = _ZERO_AAGUID
+    fmt: str = "none"
+    attestation_type: str = "none"
+    trusted: bool = False
+    trust_path: tuple[bytes, ...] = ()
+    metadata: Any = field(default=None, compare=False)  # MetadataEntry; not serialised in full
+    user_verified: bool = False
+    backup_eligible: bool | None = None  # None: unknown (registered elsewhere)
+    backed_up: bool = False
+    transports: tuple[str, ...] = ()
+    attestation_object: bytes = b""
+    client_data_json: bytes = b""
+    registered_at: datetime | None = None
+    status: str | None = None  # metadata status at registration
+    trust_error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.algorithm is None and self.public_key:
+            try:
+                object.__setattr__(self, "algorithm", algorithms.load_cose_key(bytes(self.public_key))[0].alg)
+            except VerificationError:
+                pass
+        object.__setattr__(self, "trust_path", tuple(self.trust_path))
+        object.__setattr__(self, "transports", tuple(self.transports))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (binary as base64url); ``from_dict`` restores an equal Credential."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "metadata":
+                v = None if v is None else {"aaguid": str(v.aaguid) if v.aaguid else None, "description": v.description}
+            elif isinstance(v, bytes):
+                v = b64encode(v)
+            elif f.name == "trust_path":
+                v = [b64encode(c) for c in v]
+            elif isinstance(v, UUID):
+                v = str(v)
+            elif isinstance(v, datetime):
+                v = v.isoformat()
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Credential":
+        try:
+            kw: dict[str, Any] = {}
+            for f in fields(cls):
+                if f.name not in d or f.name == "metadata":
+                    continue
+                v = d[f.name]
+                if f.name in ("credential_id", "public_key", "attestation_object", "client_data_json"):
+                    v = b64decode(v, f.name)
+                elif f.name == "trust_path":
+                    v = tuple(b64decode(c, "trust_path") for c in v)
+                elif f.name == "aaguid":
+                    v = UUID(str(v))
+                elif f.name == "registered_at" and v is not None:
+                    v = datetime.fromisoformat(v)
+                elif f.name == "transports":
+                    v = tuple(v)
+                kw[f.name] = v
+            return cls(**kw)
+        except VerificationError:
+            raise
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise VerificationError("batch.record_invalid", f"stored credential is malformed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class AuthenticationResult:
+    credential_id: bytes
+    sign_count: int
+    user_verified: bool
+    backup_eligible: bool
+    backed_up: bool
+    counter_regressed: bool  # §7.2 step 21: a possible cloned authenticator (only with Policy(counter_regression="flag"))
+    credential: Credential  # the stored credential with sign_count / backed_up updated (§7.2 step 24)
+    user_handle: bytes | None = None
+
+
+class RelyingParty:
+    """A WebAuthn relying party. Build one per RP ID at startup; it is immutable and thread-safe."""
+
+    def __init__(
+        self,
+        rp_id: str,
+        origins: str | Iterable[str],
+        metadata: Any = None,
+        policy: Policy | None = None,
+        trust_anchors: TrustAnchors | None = None,
+    ) -> None:
+        if not isinstance(rp_id, str) or not rp_id:
+            raise VerificationError("policy.invalid", "rp_id must be a non-empty string")
+        self.rp_id = rp_id
+        self.rp_id_hash = hashlib.sha256(rp_id.encode("utf-8")).digest()
+        self.origins = frozenset([origins] if isinstance(origins, str) else origins)
+        if not self.origins:
+            raise VerificationError("policy.invalid", "at least one origin is required")
+        self.metadata = metadata
+        self.policy = policy or Policy()
+        self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
+
+    # -- shared steps ---------------------------------------------------------------------
+    def _client_data(self, raw: bytes, type_: str, challenge: bytes) -> bytes:
+        cd = client_data.parse(raw)
+        p = self.policy
+        client_data.verify(cd, type=type_, challenge=challenge, origins=self.origins,
+                           allow_cross_origin=p.allow_cross_origin, top_origins=p.top_origins)
+        return hashlib.sha256(raw).digest()  # §7.1 step 12 / §7.2 step 16
+
+    def _flags(self, ad: _core.AuthenticatorData) -> None:
+        # §7.1 step 14 / §7.2 step 15: rpIdHash is SHA-256 of our RP ID (D11)
+        if not hmac.compare_digest(ad.rp_id_hash, self.rp_id_hash):
+            raise VerificationError("auth_data.rp_id_mismatch", "rpIdHash is not the SHA-256 of the RP ID")
+        # step 15 / 16: user present (D12)
+        if self.policy.require_user_presence and not ad.user_present:
+            raise VerificationError("auth_data.user_not_present", "the UP flag is not set")
+        # step 17 / 17: user verified when required (D13)
+        if self.policy.user_verification == "required" and not ad.user_verified:
+            raise VerificationError("auth_data.user_not_verified", "user verification is required")
+        # step 18-19 / 18-19: BS implies BE (D14)
+        if ad.backed_up and not ad.backup_eligible:
+            raise VerificationError("auth_data.invalid_backup_flags", "BS is set but BE is not")
+
+    # -- §7.1 registration ------------------------------------------------------------------
+    def register(self, response_json: Any, challenge: bytes, now: datetime | None = None) -> Credential:
+        """Verify a registration response; return the Credential to store or raise VerificationError."""
+        now = aware_now(now)
+        env = response.parse(response_json, registration=True)
+        cdh = self._client_data(env.client_data_json, "webauthn.create", challenge)
+        obj = _core.parse_attestation_object(env.attestation_object)  # step 13
+        ad = obj.auth_data
+        self._flags(ad)
+        if ad.credential_id is None:
+            raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
+        # credentialId in authData is the credential's id (D10); §7.1 step 26 bounds its length (core)
+        if ad.credential_id != env.credential_id:
+            raise VerificationError("response.credential_id_mismatch", "authenticator data credentialId differs from rawId")
+        res: AttestationResult = verify_parsed(obj, cdh, self._anchors, self.metadata, now, self.policy)
+        # step 20: the credential algorithm is one the RP asked for (D17)
+        if res.cose_key.alg not in self.policy.algorithms:
+            raise VerificationError("policy.algorithm_not_allowed", f"credential algorithm {res.cose_key.alg} is not allowed")
+        self._assess(res)
+        return Credential(
+            credential_id=ad.credential_id,
+            public_key=ad.credential_public_key,
+            sign_count=ad.sign_count,
+            algorithm=res.cose_key.alg,
+            aaguid=res.aaguid,
+            fmt=res.fmt,
+            attestation_type=res.attestation_type,
+            trusted=res.trusted,
+            trust_path=res.trust_path,
+            metadata=res.metadata,
+            user_verified=ad.user_verified,
+            backup_eligible=ad.backup_eligible,
+            backed_up=ad.backed_up,
+            transports=env.transports,
+            attestation_object=env.attestation_object,
+            client_data_json=env.client_data_json,
+            registered_at=now,
+            status=res.status,
+            trust_error=res.trust_error,
+        )
+
+    def _assess(self, res: AttestationResult) -> None:
+        """§7.1 steps 24-25 under the policy."""
+        p = self.policy
+        if res.trust_error == "policy.status_rejected":  # an identified authenticator with a rejected status (X10)
+            raise VerificationError("policy.status_rejected", f"authenticator status {res.status} is rejected by the policy")
+        if p.allowed_aaguids is not None and res.aaguid not in p.allowed_aaguids:
+            raise VerificationError("policy.aaguid_not_allowed", f"authenticator {res.aaguid} is not allowed")
+        if p.require_trusted and not res.trusted:
+            if res.attestation_type in ("none", "self"):
+                raise VerificationError("policy.attestation_required", f"{res.attestation_type} attestation is not accepted by the policy")  # N02
+            code = res.trust_error or "policy.untrusted"
+            raise VerificationError(code, f"attestation is not trusted ({code})")
+
+    # -- §7.2 authentication ----------------------------------------------------------------
+    def verify(
+        self,
+        response_json: Any,
+        credential: Credential,
+        challenge: bytes,
+        now: datetime | None = None,
+        *,
+        user_handle: bytes | None = None,
+    ) -> AuthenticationResult:
+        """Verify an assertion against the stored ``credential``; raise VerificationError if it fails."""
+        env = response.parse(response_json, registration=False)
+        # §7.2 step 5-6: the credential is the one we hold, and its user the expected one
+        if env.credential_id != credential.credential_id:
+            raise VerificationError("response.credential_id_mismatch", "the response is for another credential")
+        if user_handle is not None and env.user_handle is not None and not hmac.compare_digest(env.user_handle, user_handle):
+            raise VerificationError("response.user_handle_mismatch", "userHandle is not the expected user's")
+        cdh = self._client_data(env.client_data_json, "webauthn.get", challenge)
+        ad = _core.parse_authenticator_data(env.authenticator_data)
+        # an assertion carries no attested credential data (D05, documented policy)
+        if ad.has_attested_data:
+            raise VerificationError("auth_data.unexpected_attested_data", "assertion authenticator data carries attested credential data")
+        self._flags(ad)
+        # §7.2 step 19: BE never changes for a credential (D15)
+        if credential.backup_eligible is not None and ad.backup_eligible != credential.backup_eligible:
+            raise VerificationError("auth_data.backup_eligibility_changed", "backup eligibility differs from the stored credential")
+        # §7.2 step 20: signature over authData ‖ SHA-256(clientDataJSON) with the stored key
+        cose_key, public_key = algorithms.load_cose_key(bytes(credential.public_key))
+        algorithms.verify(cose_key.alg, public_key, env.signature, ad.raw + cdh, "assertion.signature_invalid")
+        # §7.2 step 21: signature counter (D25): the stored count is never lowered
+        regressed = (ad.sign_count != 0 or credential.sign_count != 0) and ad.sign_count <= credential.sign_count
+        if regressed and self.policy.counter_regression == "reject":
+            raise VerificationError("auth_data.counter_regression",
+                                    f"signature counter {ad.sign_count} is not greater than the stored {credential.sign_count}")
+        updated = replace(credential, sign_count=max(ad.sign_count, credential.sign_count), backed_up=ad.backed_up)
+        return AuthenticationResult(credential.credential_id, updated.sign_count, ad.user_verified, ad.backup_eligible,
+                                    ad.backed_up, regressed, updated, env.user_handle)
+

@@ -1,0 +1,101 @@
+"""The PublicKeyCredential JSON envelope (WebAuthn L3 §5.1, `toJSON()`), decoded strictly.
+
+Binary fields are base64url; standard base64 and padding are accepted too, because real
+clients and stored records contain both.
+"""
+from __future__ import annotations
+
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import VerificationError
+
+MAX_RESPONSE = 1024 * 1024  # R01: cap before parsing
+_TO_STD = str.maketrans("-_", "+/")
+
+
+def b64decode(value: Any, field: str) -> bytes:
+    """Decode base64url or standard base64, padded or not; anything else is refused."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if not isinstance(value, str):
+        raise VerificationError("response.invalid_base64", f"{field} is not a base64url string")
+    s = value.strip().rstrip("=").translate(_TO_STD)
+    if len(s) % 4 == 1:
+        raise VerificationError("response.invalid_base64", f"{field} is not valid base64url")
+    try:
+        return binascii.a2b_base64((s + "=" * (-len(s) % 4)).encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise VerificationError("response.invalid_base64", f"{field} is not valid base64url") from None
+
+
+def b64encode(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode("ascii").rstrip("=").translate(str.maketrans("+/", "-_"))
+
+
+def load_json(response: Any) -> Mapping[str, Any]:
+    if isinstance(response, (bytes, bytearray, str)):
+        if len(response) > MAX_RESPONSE:
+            raise VerificationError("input.too_large", f"response is larger than {MAX_RESPONSE} bytes")
+        try:
+            response = json.loads(response)
+        except (ValueError, RecursionError) as exc:
+            raise VerificationError("response.malformed", f"response is not JSON: {exc}") from None
+    if not isinstance(response, Mapping):
+        raise VerificationError("response.malformed", "response is not a JSON object")
+    return response
+
+
+def _field(obj: Mapping[str, Any], name: str, where: str = "response") -> Any:
+    try:
+        return obj[name]
+    except KeyError:
+        raise VerificationError("response.missing_field", f"{where} lacks {name}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    credential_id: bytes  # rawId, checked equal to id (D10)
+    client_data_json: bytes
+    attestation_object: bytes | None
+    authenticator_data: bytes | None
+    signature: bytes | None
+    user_handle: bytes | None
+    transports: tuple[str, ...]
+    authenticator_attachment: str | None
+    client_extension_results: Mapping[str, Any]
+
+
+def parse(response: Any, *, registration: bool) -> Envelope:
+    obj = load_json(response)
+    if obj.get("type", "public-key") != "public-key":
+        raise VerificationError("response.type", "credential type is not public-key")
+    inner = _field(obj, "response")
+    if not isinstance(inner, Mapping):
+        raise VerificationError("response.malformed", "response.response is not an object")
+    raw_id = b64decode(_field(obj, "rawId") if "rawId" in obj else _field(obj, "id"), "rawId")
+    if "id" in obj and b64decode(obj["id"], "id") != raw_id:
+        raise VerificationError("response.credential_id_mismatch", "id and rawId differ")
+    cdj = b64decode(_field(inner, "clientDataJSON", "response.response"), "clientDataJSON")
+    transports = inner.get("transports", obj.get("transports", ())) or ()
+    if not isinstance(transports, (list, tuple)) or not all(isinstance(t, str) for t in transports):
+        raise VerificationError("response.malformed", "transports is not a list of strings")
+    ext = obj.get("clientExtensionResults", {}) or {}
+    if not isinstance(ext, Mapping):
+        raise VerificationError("response.malformed", "clientExtensionResults is not an object")
+    attachment = obj.get("authenticatorAttachment")
+    if registration:
+        return Envelope(
+            raw_id, cdj, b64decode(_field(inner, "attestationObject", "response.response"), "attestationObject"),
+            None, None, None, tuple(transports), attachment if isinstance(attachment, str) else None, ext,
+        )
+    uh = inner.get("userHandle")
+    return Envelope(
+        raw_id, cdj, None,
+        b64decode(_field(inner, "authenticatorData", "response.response"), "authenticatorData"),
+        b64decode(_field(inner, "signature", "response.response"), "signature"),
+        b64decode(uh, "userHandle") if uh else None,
+        tuple(transports), attachment if isinstance(attachment, str) else None, ext,
+    )
