@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up a fresh machine and run the whole test suite. CI (.ci/run) runs exactly this.
+#   - Debian packages the tests drive for real: Chromium + ChromeDriver (browser round trip)
+#   - a virtual environment in .venv with fastattest built from source and the test extras
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test,dask,example]'
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
