@@ -9,7 +9,7 @@ from .errors import VerificationError
 
 MAX_CLIENT_DATA = 64 * 1024  # J13: real clientDataJSON is a few hundred bytes
 _BOM = b"\xef\xbb\xbf"
-_TOKEN_BINDING_STATUS = frozenset({"present", "supported", "not-supported"})
+_TOKEN_BINDING_STATUS = frozenset({"present", "supported"})  # WebAuthn L2 §5.8.1 TokenBindingStatus
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
