@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from asn1crypto.keys import PublicKeyInfo  # the SPKI bit string, which cryptography does not expose
+from asn1crypto.core import Any as _Any, OctetBitString, Sequence
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
@@ -19,6 +19,14 @@ from .errors import VerificationError
 # Resource caps (R-rows of the catalogue; README "Security" section)
 MAX_X5C = 8
 MAX_CERT_SIZE = 16 * 1024
+
+
+
+class _SubjectPublicKeyInfo(Sequence):
+    """RFC 5280 §4.1: only the BIT STRING matters here, whatever the algorithm (ML-DSA too)."""
+
+    _fields = [("algorithm", _Any), ("subject_public_key", OctetBitString)]
+
 
 OID_FIDO_AAGUID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")  # WebAuthn L3 §8.2.1
 
@@ -51,7 +59,7 @@ def load(der: bytes) -> CertInfo:
 def key_identifier(public_key: Any) -> str:
     """Lowercase hex SHA-1 of the subjectPublicKey bit string (not the whole SPKI)."""
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    bits = PublicKeyInfo.load(spki)["public_key"].contents[1:]  # drop the unused-bits octet
+    bits = _SubjectPublicKeyInfo.load(spki)["subject_public_key"].contents[1:]  # drop the unused-bits octet
     return hashlib.sha1(bits).hexdigest()
 
 
