@@ -18,10 +18,16 @@ def cbor_decode(data: bytes, max_depth: int = ...) -> Any:
     Refused: indefinite lengths, non-minimal integers/lengths, tags, floats, undefined and
     other simple values, duplicate keys, keys out of CTAP2 canonical order, invalid UTF-8,
     lengths/counts larger than the remaining input (checked before any allocation).
+    Accepts bytes, bytearray or memoryview (else ``input.type``); more than MAX_INPUT bytes is
+    ``input.too_large``. ``max_depth`` counts nested arrays/maps and is capped at 64.
+    Map keys are ordered as CTAP2 canonical CBOR: encoded key bytes, shorter first, then bytewise.
     """
 
 def cbor_decode_prefix(data: bytes, offset: int = 0, max_depth: int = ...) -> tuple[Any, int]:
-    """Decode one item starting at ``offset``; return (value, end offset). No trailing check."""
+    """Decode one item starting at ``offset``; return (value, end offset). No trailing check.
+
+    ``offset`` outside 0..len(data) is ``input.type``; ``offset == len(data)`` is
+    ``cbor.unexpected_eof``."""
 
 class AuthenticatorData:
     raw: bytes
@@ -39,7 +45,9 @@ class AuthenticatorData:
     credential_public_key: bytes | None   # the COSE_Key bytes exactly as they appear
     extensions: dict | None
 
-def parse_authenticator_data(data: bytes) -> AuthenticatorData: ...
+def parse_authenticator_data(data: bytes) -> AuthenticatorData:
+    """Structure only (WebAuthn L3 §6.1): no UP/UV/AT/rpIdHash policy. The COSE key must be a
+    CBOR map (``cose.not_a_map``); call parse_cose_key on ``credential_public_key``."""
 
 class CoseKey:
     raw: bytes | None            # encoded bytes when parsed from bytes
@@ -61,10 +69,16 @@ class AttestationObject:
     auth_data_raw: bytes
     auth_data: AuthenticatorData
 
-def parse_attestation_object(data: bytes) -> AttestationObject: ...
+def parse_attestation_object(data: bytes) -> AttestationObject:
+    """Exactly {"fmt": tstr, "attStmt": map, "authData": bstr}; other keys are rejected
+    (``attestation_object.unknown_field``). authData is parsed; AT is not required here."""
 
 def check_ecdsa_der(sig: bytes, max_int_len: int) -> None:
-    """Strict DER Ecdsa-Sig-Value: SEQUENCE of two minimal positive INTEGERs, nothing else."""
+    """Strict DER Ecdsa-Sig-Value: SEQUENCE of two minimal positive INTEGERs, nothing else.
+
+    r and s must be non-zero and at most ``max_int_len`` bytes (1..1024) once the one permitted
+    leading zero is removed; the range check r, s < n is the caller's. Failure:
+    ``signature.malformed``."""
 
 # --- TPM 2.0 Part 2 structures (WebAuthn §8.3) -------------------------------------------
 
