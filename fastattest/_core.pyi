@@ -88,17 +88,24 @@ class TpmPublic:
     name_alg: int
     object_attributes: int
     auth_policy: bytes
-    symmetric: int
-    scheme: int
+    symmetric: int               # TPMT_SYM_DEF_OBJECT.algorithm (TPM_ALG_NULL 0x0010 for signing keys)
+    symmetric_key_bits: int | None   # when symmetric is AES/SM4/CAMELLIA
+    symmetric_mode: int | None
+    scheme: int                  # TPMT_RSA_SCHEME / TPMT_ECC_SCHEME .scheme
+    scheme_hash: int | None      # details.hashAlg when scheme is not TPM_ALG_NULL / RSAES
+    scheme_count: int | None     # ECDAA count
     key_bits: int | None         # RSA
     exponent: int | None         # RSA, raw (0 means 65537)
     curve_id: int | None         # ECC
     kdf: int | None              # ECC
+    kdf_hash: int | None         # ECC, when kdf is not TPM_ALG_NULL
     unique: bytes | None         # RSA modulus
     x: bytes | None              # ECC
     y: bytes | None              # ECC
 
-def parse_tpm_public(data: bytes) -> TpmPublic: ...
+def parse_tpm_public(data: bytes) -> TpmPublic:
+    """TPMT_PUBLIC of type RSA or ECC. Codes: tpm.truncated (incl. TPM2B size > remaining),
+    tpm.size_exceeded, tpm.unsupported_public_type, tpm.unsupported_algorithm, tpm.trailing_bytes."""
 
 class TpmAttest:
     raw: bytes
@@ -114,4 +121,6 @@ class TpmAttest:
     attested_name: bytes
     attested_qualified_name: bytes
 
-def parse_tpm_attest(data: bytes) -> TpmAttest: ...
+def parse_tpm_attest(data: bytes) -> TpmAttest:
+    """TPMS_ATTEST of type TPM_ST_ATTEST_CERTIFY (else tpm.certinfo_type); magic is returned,
+    not checked. Codes: tpm.truncated, tpm.size_exceeded, tpm.invalid_value, tpm.trailing_bytes."""
