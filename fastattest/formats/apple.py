@@ -1,9 +1,80 @@
-"""Placeholder until this format lands: refuses with a coded error."""
+"""`apple` anonymous attestation (WebAuthn L3 §8.8).
+
+The statement is ``{x5c}`` (Apple also sends ``alg``, which the procedure does not use). The
+credential certificate carries the nonce extension 1.2.840.113635.100.8.2, whose value is
+``SEQUENCE { [1] EXPLICIT OCTET STRING }`` holding SHA-256(authenticatorData ‖ clientDataHash),
+and its public key is the credential public key. The chain ends at the Apple WebAuthn Root CA.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
+from functools import lru_cache
+
+from asn1crypto import core
+from cryptography import x509
+
+from .. import certificates, trust
 from ..errors import VerificationError
 from . import Context, StatementResult
+from .android_key import spki
+
+OID_APPLE_NONCE = x509.ObjectIdentifier("1.2.840.113635.100.8.2")
+_FIELDS = frozenset({"x5c", "alg"})
+PINNED_ROOTS = ("apple-webauthn-root-ca.pem",)
+
+
+class AppleNonce(core.Sequence):
+    _fields = [("nonce", core.OctetString, {"explicit": 1})]
+
+
+@lru_cache(maxsize=1024)
+def parse_nonce(value: bytes) -> bytes:
+    """The 32-byte nonce of the extension value; anything but the exact DER form is refused."""
+    try:
+        parsed = AppleNonce.load(value, strict=True)
+        nonce = parsed["nonce"].native
+        canonical = AppleNonce({"nonce": nonce}).dump()
+    except (ValueError, TypeError, KeyError) as exc:
+        raise VerificationError("apple.nonce_malformed", f"apple nonce extension is malformed: {exc}") from None
+    # re-encoding must give the same bytes: no extra fields, no BER, no long-form lengths
+    if canonical != value or not isinstance(nonce, bytes) or len(nonce) != 32:
+        raise VerificationError("apple.nonce_malformed", "apple nonce extension is not SEQUENCE { [1] OCTET STRING (32 bytes) }")
+    return nonce
+
+
+@lru_cache(maxsize=1)
+def pinned_anchors() -> trust.TrustStore:
+    from ._pinned import read_pinned
+
+    return trust.store_from(read_pinned(PINNED_ROOTS))
 
 
 def verify(stmt: dict, ctx: Context) -> StatementResult:
-    raise VerificationError("format.unsupported", "this attestation statement format is not supported yet")
+    # §8.8 syntax: {x5c: [credCert, *caCert]}
+    if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
+        raise VerificationError("format.statement_malformed", "apple statement has unexpected keys")
+    if "x5c" not in stmt:
+        raise VerificationError("apple.invalid_statement", "apple statement lacks x5c")  # A01
+    x5c = certificates.parse_x5c(stmt["x5c"])
+    leaf = certificates.load(x5c[0])
+
+    # §8.8 steps 2-4: nonce = SHA-256(authenticatorData ‖ clientDataHash) is in credCert's extension
+    try:
+        ext = leaf.cert.extensions.get_extension_for_oid(OID_APPLE_NONCE)
+    except x509.ExtensionNotFound:
+        raise VerificationError("apple.nonce_missing", "the credential certificate lacks the apple nonce extension") from None
+    except Exception as exc:
+        raise VerificationError("apple.nonce_malformed", f"certificate extensions are malformed: {exc}") from None
+    raw = ext.value.value if isinstance(ext.value, x509.UnrecognizedExtension) else None
+    if not isinstance(raw, bytes):
+        raise VerificationError("apple.nonce_malformed", "apple nonce extension value is not opaque bytes")
+    expected = hashlib.sha256(ctx.signed_data).digest()
+    if not hmac.compare_digest(parse_nonce(raw), expected):
+        raise VerificationError("apple.nonce_mismatch", "apple nonce is not SHA-256(authenticatorData ‖ clientDataHash)")
+
+    # §8.8 step 5: the credential public key equals the subject public key of credCert
+    if not hmac.compare_digest(spki(leaf.public_key), spki(ctx.public_key)):
+        raise VerificationError("apple.key_mismatch", "the credential certificate key is not the credential public key")
+    # §8.8 step 6: anonymization CA attestation with x5c as the trust path
+    return StatementResult("anonca", x5c, pinned_anchors())
