@@ -22,7 +22,7 @@ def _b(x):
     if isinstance(x, list):
         return [_b(i) for i in x]
     if isinstance(x, dict):
-        return {str(k): _b(v) for k, v in x.items()}
+        return {(k.value if hasattr(k, "value") else str(k)): _b(v) for k, v in x.items()}
     if hasattr(x, "value"):
         return str(x.value)
     return x if isinstance(x, (int, str, bool, type(None), float)) else repr(x)
