@@ -1,9 +1,183 @@
-"""Placeholder until this format lands: refuses with a coded error."""
+"""`tpm` attestation (WebAuthn L3 §8.3), AIK certificate requirements (§8.3.1).
+
+The TPM structures (TPMT_PUBLIC ``pubArea``, TPMS_ATTEST ``certInfo``) are parsed by the compiled
+core (``_core.parse_tpm_public`` / ``_core.parse_tpm_attest``); this module checks what they say.
+Catalogue rows T01-T10.
+"""
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from typing import Callable, Collection
+
+from cryptography import x509
+
+from .. import _core, algorithms, certificates, tpm_vendors
 from ..errors import VerificationError
 from . import Context, StatementResult
 
+_FIELDS = frozenset({"ver", "alg", "x5c", "sig", "certInfo", "pubArea"})
+
+TPM_GENERATED_VALUE = 0xFF544347  # TPM 2.0 Part 2 §6.2
+TPM_ST_ATTEST_CERTIFY = 0x8017  # TPM 2.0 Part 2 §6.9
+TPM_ALG_RSA, TPM_ALG_ECC = 0x0001, 0x0023
+
+#: TPM_ALG_ID of a Name's hash (Part 1 §16 "Names") -> hashlib constructor (T06)
+NAME_ALGS: dict[int, Callable[..., "hashlib._Hash"]] = {
+    0x0004: hashlib.sha1,
+    0x000B: hashlib.sha256,
+    0x000C: hashlib.sha384,
+    0x000D: hashlib.sha512,
+}
+
+#: TPM_ECC_CURVE (Part 2 §6.4) -> COSE crv (RFC 9053 §7.1)
+TPM_CURVE_TO_COSE: dict[int, int] = {
+    0x0003: algorithms.CRV_P256,  # TPM_ECC_NIST_P256
+    0x0004: algorithms.CRV_P384,  # TPM_ECC_NIST_P384
+    0x0005: algorithms.CRV_P521,  # TPM_ECC_NIST_P521
+}
+
+_HASHLIB = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+#: statement alg -> hash used for extraData (§8.3: "the hash algorithm employed in alg"). Only
+#: algorithms with a defined hash: no SHA-256 fallback for the others (T05, go-webauthn #760).
+ALG_HASH: dict[int, Callable[..., "hashlib._Hash"]] = {
+    a.alg: _HASHLIB[a.hash.name] for a in algorithms.ALGORITHMS.values() if a.hash is not None and a.hash.name in _HASHLIB
+}
+
+# TCG OIDs (TCG EK Credential Profile §3.2.9, §3.2.13 / WebAuthn L3 §8.3.1)
+OID_TPM_MANUFACTURER = x509.ObjectIdentifier("2.23.133.2.1")
+OID_TPM_MODEL = x509.ObjectIdentifier("2.23.133.2.2")
+OID_TPM_VERSION = x509.ObjectIdentifier("2.23.133.2.3")
+OID_TCG_KP_AIK_CERTIFICATE = x509.ObjectIdentifier("2.23.133.8.3")
+
+_RSA_DEFAULT_EXPONENT = 65537  # TPMS_RSA_PARMS.exponent 0 means 2^16 + 1 (Part 2 §12.2.3.5)
+
 
 def verify(stmt: dict, ctx: Context) -> StatementResult:
-    raise VerificationError("format.unsupported", "this attestation statement format is not supported yet")
+    """WebAuthn L3 §8.3 verification procedure; returns AttCA with x5c as the trust path."""
+    # §8.3 syntax: {ver, alg, x5c, sig, certInfo, pubArea}; ECDAA was removed in L3
+    if "ecdaaKeyId" in stmt:
+        raise VerificationError("tpm.ecdaa_unsupported", "ECDAA attestation is not supported")
+    if not stmt.keys() <= _FIELDS:
+        extra = sorted(map(str, stmt.keys() - _FIELDS))
+        raise VerificationError("format.statement_malformed", f"unexpected tpm statement keys {extra}")
+    missing = _FIELDS - stmt.keys()
+    if missing:
+        raise VerificationError("tpm.missing_field", f"tpm statement lacks {', '.join(sorted(missing))}")  # T01, T07
+    if type(stmt["ver"]) is not str or stmt["ver"] != "2.0":
+        raise VerificationError("tpm.invalid_version", f'tpm statement ver is {stmt["ver"]!r}, not "2.0"')  # T01
+    alg = stmt["alg"]
+    if type(alg) is not int or alg not in ALG_HASH:
+        raise VerificationError("tpm.invalid_alg", f"tpm alg {alg!r} is not a supported COSE signature algorithm with a hash")  # T05
+    sig, cert_info_raw, pub_area_raw = stmt["sig"], stmt["certInfo"], stmt["pubArea"]
+    for name, value in (("sig", sig), ("certInfo", cert_info_raw), ("pubArea", pub_area_raw)):
+        if type(value) is not bytes or not value:
+            raise VerificationError("tpm.invalid_field", f"tpm {name} is not a non-empty byte string")  # T01
+
+    # §8.3 step 2: pubArea parameters and unique identify the credential public key (T02, T09, T10)
+    pub_area = _core.parse_tpm_public(pub_area_raw)  # T03
+    check_pub_area_key(pub_area, ctx.cose_key)
+
+    # §8.3 step 4: validate certInfo
+    cert_info = _core.parse_tpm_attest(cert_info_raw)  # type != ATTEST_CERTIFY refused there (T04)
+    if cert_info.magic != TPM_GENERATED_VALUE:
+        raise VerificationError("tpm.certinfo_magic", f"certInfo magic 0x{cert_info.magic:08x} is not TPM_GENERATED_VALUE")  # T04
+    if cert_info.type != TPM_ST_ATTEST_CERTIFY:  # defence in depth: the parser refuses it already
+        raise VerificationError("tpm.certinfo_type", f"certInfo type 0x{cert_info.type:04x} is not TPM_ST_ATTEST_CERTIFY")
+    # extraData = H_alg(authenticatorData || clientDataHash)  (T05)
+    if cert_info.extra_data != ALG_HASH[alg](ctx.signed_data).digest():
+        raise VerificationError("tpm.extra_data_mismatch", "certInfo extraData is not the hash of authenticatorData and clientDataHash")
+    # attested.name = nameAlg (UINT16) || H_nameAlg(pubArea)  (Part 1 §16; T06)
+    name_hash = NAME_ALGS.get(pub_area.name_alg)
+    if name_hash is None:
+        raise VerificationError("tpm.unsupported_name_alg", f"pubArea nameAlg 0x{pub_area.name_alg:04x} is not SHA-1/256/384/512")
+    if cert_info.attested_name != pub_area.name_alg.to_bytes(2, "big") + name_hash(pub_area_raw).digest():
+        raise VerificationError("tpm.name_mismatch", "certInfo attested name is not the Name of pubArea")
+
+    # x5c present; sig over certInfo by the aikCert key with alg (T07)
+    x5c = certificates.parse_x5c(stmt["x5c"])
+    aik = certificates.load(x5c[0])
+    algorithms.verify(alg, aik.public_key, sig, cert_info_raw, "tpm.signature_invalid")
+    # §8.3.1 aikCert requirements, and the AAGUID extension if present (T08)
+    check_aik_certificate(x5c[0], ctx.auth_data.aaguid, _extra_vendors(ctx))
+    return StatementResult("attca", x5c)
+
+
+def _extra_vendors(ctx: Context) -> frozenset[str]:
+    """Vendor IDs a policy accepts besides the TCG registry (``Policy.extra["tpm_vendors"]``)."""
+    extra = ctx.policy.extra.get("tpm_vendors") if ctx.policy.extra else None
+    return frozenset(extra) if extra else frozenset()
+
+
+def check_pub_area_key(pub_area: _core.TpmPublic, key: _core.CoseKey) -> None:
+    """pubArea parameters+unique must be the credential public key (§8.3 step 2)."""
+    if key.kty == algorithms.KTY_RSA:
+        if pub_area.type != TPM_ALG_RSA:
+            raise VerificationError("tpm.pubarea_mismatch", "credential key is RSA but pubArea is not")
+        # both big-endian; compare as integers (a TPM exponent of 0 means 65537; T10)
+        exponent = pub_area.exponent or _RSA_DEFAULT_EXPONENT
+        if int.from_bytes(pub_area.unique, "big") != int.from_bytes(key.n, "big"):
+            raise VerificationError("tpm.pubarea_mismatch", "pubArea RSA modulus differs from the credential key")
+        if exponent != int.from_bytes(key.e, "big"):
+            raise VerificationError("tpm.pubarea_mismatch", "pubArea RSA exponent differs from the credential key")
+        return
+    if key.kty == algorithms.KTY_EC2:
+        if pub_area.type != TPM_ALG_ECC:
+            raise VerificationError("tpm.pubarea_mismatch", "credential key is EC2 but pubArea is not ECC")
+        crv = TPM_CURVE_TO_COSE.get(pub_area.curve_id)
+        if crv is None:
+            raise VerificationError("tpm.unsupported_curve", f"pubArea curve 0x{pub_area.curve_id:04x} has no COSE equivalent")
+        if crv != key.crv:
+            raise VerificationError("tpm.pubarea_mismatch", f"pubArea curve (COSE crv {crv}) differs from the credential key's {key.crv}")
+        if pub_area.x != key.x or pub_area.y != key.y:
+            raise VerificationError("tpm.pubarea_mismatch", "pubArea ECC point differs from the credential key")
+        return
+    # OKP (Ed25519/Ed448), AKP (ML-DSA): a TPM RSA/ECC pubArea can never describe them (T09)
+    raise VerificationError("tpm.pubarea_mismatch", f"a credential key of COSE kty {key.kty} cannot be described by a TPM pubArea")
+
+
+@lru_cache(maxsize=4096)
+def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Collection[str] = frozenset()) -> None:
+    """WebAuthn L3 §8.3.1 TPM attestation certificate (aikCert) requirements (T08).
+
+    Cached per (certificate, AAGUID, extra vendors): a certificate seen before costs a lookup.
+    """
+    cert = certificates.load(der).cert
+    certificates.check_version3(cert)  # Version MUST be 3
+    try:
+        subject_empty = len(cert.subject) == 0
+        exts = cert.extensions
+    except Exception as exc:  # cryptography raises ValueError for malformed names/extensions
+        raise VerificationError("certificate.malformed", f"AIK certificate could not be read: {exc}") from None
+    if not subject_empty:
+        raise VerificationError("tpm.aik_subject", "AIK certificate subject must be empty")  # fido2 1d64021
+    # SAN as in TCG EK Credential Profile §3.2.9: critical (the subject is empty, RFC 5280
+    # §4.2.1.6), a directoryName with TPMManufacturer, TPMModel, TPMVersion
+    try:
+        san = exts.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        raise VerificationError("tpm.aik_san", "AIK certificate has no subject alternative name") from None
+    if not san.critical:
+        raise VerificationError("tpm.aik_san", "AIK certificate subject alternative name is not critical")
+    values: dict[x509.ObjectIdentifier, list[str]] = {OID_TPM_MANUFACTURER: [], OID_TPM_MODEL: [], OID_TPM_VERSION: []}
+    for directory_name in san.value.get_values_for_type(x509.DirectoryName):
+        # the attributes may share one RDN (multi-valued) or sit in several: look at all of them
+        for oid, found in values.items():
+            found.extend(str(a.value) for a in directory_name.get_attributes_for_oid(oid))
+    for oid, label in ((OID_TPM_MANUFACTURER, "TPMManufacturer"), (OID_TPM_MODEL, "TPMModel"), (OID_TPM_VERSION, "TPMVersion")):
+        if len(values[oid]) != 1 or not values[oid][0]:
+            raise VerificationError("tpm.aik_san", f"AIK certificate subject alternative name needs exactly one {label}")
+    manufacturer = values[OID_TPM_MANUFACTURER][0]
+    if not tpm_vendors.is_registered(manufacturer, extra_vendors):
+        raise VerificationError("tpm.aik_manufacturer", f"TPM manufacturer {manufacturer!r} is not a registered TCG vendor ID")
+    # EKU MUST contain tcg-kp-AIKCertificate
+    try:
+        eku = exts.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        raise VerificationError("tpm.aik_eku", "AIK certificate has no extended key usage") from None
+    if OID_TCG_KP_AIK_CERTIFICATE not in eku:
+        raise VerificationError("tpm.aik_eku", "AIK certificate extended key usage lacks 2.23.133.8.3")
+    certificates.check_not_ca(cert)  # basicConstraints CA MUST be false (absent is fine)
+    if aaguid is not None:
+        certificates.check_aaguid(cert, aaguid)  # id-fido-gen-ce-aaguid: non-critical, equal
