@@ -182,10 +182,12 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
         cert = info.cert
         _check_extensions(cert)
         if info.der in store:
-            # The certificate is itself an anchor: the leaf (MDS allows it) or, where allowed, a
-            # chain that carries its own root.
-            if depth > 0 and not anchor_in_chain:
-                raise VerificationError("trust.chain_invalid", "x5c must not contain the trust anchor")
+            # The certificate is itself an anchor: the leaf (MDS allows it) or an intermediate
+            # that metadata lists. A self-signed root sent in x5c is refused where the context
+            # forbids it (X05; conformance F-10).
+            if depth > 0 and not anchor_in_chain and cert.issuer == cert.subject:
+                raise VerificationError("trust.chain_invalid", "x5c must not contain the root certificate")
+            _nothing_after(infos, depth + 1, anchor_in_chain)
             return path + [info]
         path.append(info)
         if depth > 0:
@@ -193,6 +195,7 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
         for anchor in store.issuers_of(cert):
             if _issued_by(cert, anchor.cert):
                 _check_ca(anchor.cert, depth)
+                _nothing_after(infos, depth + 1, anchor_in_chain)
                 return path + [anchor]
         if depth + 1 >= len(infos):
             break
@@ -202,3 +205,10 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
         if nxt.issuer == nxt.subject and infos[depth + 1].der not in store:
             raise VerificationError("trust.untrusted_root", "x5c ends at a self-signed certificate that is not a trust anchor")
     raise VerificationError("trust.untrusted_root", "the certificate chain does not end at a trust anchor")
+
+
+def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_chain: bool) -> None:
+    """x5c holds the path and nothing else (X04, X05); where a chain may carry its own root,
+    what lies beyond the anchor is ignored, since trust stops at the anchor."""
+    if start < len(infos) and not anchor_in_chain:
+        raise VerificationError("trust.chain_invalid", "x5c holds certificates beyond the trust anchor or out of order")
