@@ -153,8 +153,8 @@ def _elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
     while pos < len(data):
         try:
             class_, method, tag, header, contents, trailer = parser.parse(data[pos:])
-        except (ValueError, TypeError) as exc:
-            raise _bad(str(exc)) from None
+        except Exception as exc:  # any parser failure on untrusted bytes fails closed
+            raise _bad(f"{type(exc).__name__}: {exc}") from None
         if trailer:
             raise _bad("indefinite-length encoding is not DER")
         end = pos + len(header) + len(contents)
@@ -168,8 +168,8 @@ def _load(spec: type, der: bytes) -> Any:
     try:
         value = spec.load(der, strict=True)
         native = value.native  # asn1crypto parses lazily: touch everything
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise _bad(str(exc)) from None
+    except Exception as exc:  # asn1crypto raises ValueError, KeyError (unknown enum), ...: fail closed
+        raise _bad(f"{type(exc).__name__}: {exc}") from None
     if isinstance(value, core.Sequence) and len(_elements(value.contents or b"")) > len(value._fields):
         raise _bad(f"{spec.__name__} has unexpected trailing fields")
     return native

@@ -35,7 +35,7 @@ def parse_nonce(value: bytes) -> bytes:
         parsed = AppleNonce.load(value, strict=True)
         nonce = parsed["nonce"].native
         canonical = AppleNonce({"nonce": nonce}).dump()
-    except (ValueError, TypeError, KeyError) as exc:
+    except Exception as exc:  # any asn1crypto failure on untrusted bytes fails closed
         raise VerificationError("apple.nonce_malformed", f"apple nonce extension is malformed: {exc}") from None
     # re-encoding must give the same bytes: no extra fields, no BER, no long-form lengths
     if canonical != value or not isinstance(nonce, bytes) or len(nonce) != 32:
