@@ -178,7 +178,7 @@ def make_cert(
         )
     for oid, value, critical in extensions:
         b = b.add_extension(x509.UnrecognizedExtension(oid, value), critical=critical)
-    if san is not None:
+    if san:  # an empty list: no subjectAltName extension at all
         b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in san]), critical=False)
     signer = issuer.key if issuer else key
     return Issued(b.sign(signer, hashes.SHA256()), key)
