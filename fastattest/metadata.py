@@ -416,6 +416,7 @@ def _verify_blob(
     if "crit" in header:  # RFC 7515 §4.1.11: no extension is understood here
         raise MetadataError("metadata.header_invalid", "the JWS header has crit extensions")
     signature = _b64url(sig_b64, "signature")
+    payload = _b64url(payload_b64, "payload")  # framing first; the JSON is parsed once signed
 
     # FIDO MDS3 §3.2 steps 4-5: x5u (same origin), else x5c, else the root signs directly.
     x5u = header.get("x5u")
@@ -464,7 +465,7 @@ def _verify_blob(
         _verify_jws(alg, key, signature, header_b64 + b"." + payload_b64)
     if crls is not None or require_crls:
         _check_crls(path, _load_crls(crls or ()), now, require_crls)
-    return _b64url(payload_b64, "payload"), path
+    return payload, path
 
 
 def _default_x5u_fetch(x5u: str) -> bytes:
