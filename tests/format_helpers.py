@@ -270,10 +270,11 @@ def android_key(
     extensions: Sequence[tuple[x509.ObjectIdentifier, bytes, bool]] | None = None,
     include_root: bool = True,
     cdh: bytes = CDH,
+    cred: ec.EllipticCurvePrivateKey | None = None,
 ) -> AndroidKey:
     """A valid android-key statement (unless a knob breaks it); x5c carries the root, as Android's do."""
     pki = pki or make_pki("Android")
-    cred = ec_key()
+    cred = cred or ec_key()
     ad = auth_data(cred.public_key())
     kd = key_description(cdh if challenge is None else challenge) if kd is None else kd
     exts = [(OID_KEY_DESCRIPTION, kd, False)] if extensions is None else list(extensions)
@@ -286,9 +287,11 @@ def android_key(
 # --- apple -----------------------------------------------------------------------------------
 
 
-def apple(*, pki: PKI | None = None, nonce_ext: bytes | None = None, leaf_key: Any = None, omit_ext: bool = False, cdh: bytes = CDH) -> AndroidKey:
+def apple(
+    *, pki: PKI | None = None, nonce_ext: bytes | None = None, leaf_key: Any = None, omit_ext: bool = False, cdh: bytes = CDH, cred: Any = None
+) -> AndroidKey:
     pki = pki or make_pki("Apple")
-    cred = ec_key()
+    cred = cred or ec_key()
     ad = auth_data(cred.public_key())
     if nonce_ext is None:
         nonce_ext = apple_nonce(hashlib.sha256(ad + cdh).digest())
