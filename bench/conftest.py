@@ -19,7 +19,8 @@ if str(ROOT) not in sys.path:
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> Any:
-    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+    # files named on the command line are collected by pytest itself
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_") and not parent.session.isinitpath(file_path):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
 
