@@ -72,6 +72,10 @@ def b64u_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))
 
 
+def b64u_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def now(vec: dict[str, Any]) -> dt.datetime | None:
     """The vector's `now` as an aware UTC datetime (None when it has none)."""
     s = vec.get("now")
