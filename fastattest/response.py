@@ -14,6 +14,7 @@ from .errors import VerificationError
 
 MAX_RESPONSE = 1024 * 1024  # R01: cap before parsing
 _TO_STD = str.maketrans("-_", "+/")
+_TO_STD_BYTES = bytes.maketrans(b"-_", b"+/")
 
 
 def b64decode(value: Any, field: str) -> bytes:
@@ -22,11 +23,13 @@ def b64decode(value: Any, field: str) -> bytes:
         return bytes(value)
     if not isinstance(value, str):
         raise VerificationError("response.invalid_base64", f"{field} is not a base64url string")
-    s = value.strip().rstrip("=").translate(_TO_STD)
-    if len(s) % 4 == 1:
-        raise VerificationError("response.invalid_base64", f"{field} is not valid base64url")
+    s = value.strip().rstrip("=")
     try:
-        return binascii.a2b_base64((s + "=" * (-len(s) % 4)).encode("ascii"), strict_mode=True)
+        # bytes.translate is a table lookup; str.translate is ~20x slower on long fields
+        b = s.encode("ascii").translate(_TO_STD_BYTES) if s.isascii() else s.translate(_TO_STD).encode("ascii")
+        if len(b) % 4 == 1:
+            raise VerificationError("response.invalid_base64", f"{field} is not valid base64url")
+        return binascii.a2b_base64(b + b"=" * (-len(b) % 4), strict_mode=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise VerificationError("response.invalid_base64", f"{field} is not valid base64url") from None
 
