@@ -65,7 +65,7 @@ def parse_cose_key(data: bytes | dict) -> CoseKey:
 
 class AttestationObject:
     fmt: str
-    att_stmt: dict
+    att_stmt: dict | list         # a list only for fmt "compound" (§8.9)
     auth_data_raw: bytes
     auth_data: AuthenticatorData
 

@@ -569,7 +569,7 @@ cdef object _MISSING = object()
 
 cdef class AttestationObject:
     cdef readonly str fmt
-    cdef readonly dict att_stmt
+    cdef readonly object att_stmt  # dict; a list for fmt "compound"
     cdef readonly bytes auth_data_raw
     cdef readonly AuthenticatorData auth_data
 
@@ -578,7 +578,7 @@ cdef class AttestationObject:
 
 
 def parse_attestation_object(data) -> AttestationObject:
-    """Decode {"fmt": tstr, "attStmt": map, "authData": bstr} and parse authData.
+    """Decode {"fmt": tstr, "attStmt": map (array for compound), "authData": bstr} and parse authData.
 
     Policy (catalogue C23): any other top-level key is rejected."""
     cdef AttestationObject ao
@@ -594,7 +594,8 @@ def parse_attestation_object(data) -> AttestationObject:
         _fail("attestation_object.missing_field", "attestation object lacks %s" % ", ".join(missing))
     if type(fmt) is not str:
         _fail("attestation_object.field_type", "fmt must be a text string")  # C19
-    if type(att_stmt) is not dict:
+    if type(att_stmt) is not dict and not (fmt == "compound" and type(att_stmt) is list):
+        # WebAuthn L3 §8.9: only the compound format's statement is an array of statements
         _fail("attestation_object.field_type", "attStmt must be a map")
     if type(auth_data) is not bytes:
         _fail("attestation_object.field_type", "authData must be a byte string")

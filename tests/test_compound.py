@@ -1,6 +1,6 @@
 """compound attestation (WebAuthn L3 §8.9): every statement verified; M01.
 
-The attestation object parser of the core takes attStmt as a map, so these tests call the
+Most tests call the
 format's ``verify`` with a Context, and ``fastattest.attestation.verify_parsed`` with a parsed
 object whose attStmt is the array, to check how the trust of the parts is combined.
 """
@@ -130,3 +130,20 @@ def test_M01_huge_array_in_an_attestation_object_is_refused_by_the_parser() -> N
     data = cbor2.dumps({"fmt": "compound", "attStmt": [{"fmt": "none", "attStmt": {}}] * 10_000, "authData": ad}, canonical=True)
     with pytest.raises(VerificationError):
         _core.parse_attestation_object(data)
+
+
+def test_compound_through_verify_attestation() -> None:
+    import cbor2
+
+    import fastattest
+
+    ad, stmt, anchors = _pair()
+    data = cbor2.dumps({"fmt": "compound", "attStmt": stmt, "authData": ad}, canonical=True)
+    res = fastattest.verify_attestation(data, H.CDH, trust_anchors=anchors, now=H.NOW)
+    assert res.fmt == "compound" and res.trusted and len(res.parts) == 2
+    assert [p.fmt for p in res.parts] == ["android-key", "apple"]
+    # an array statement is only valid for compound
+    bad = cbor2.dumps({"fmt": "packed", "attStmt": stmt, "authData": ad}, canonical=True)
+    with pytest.raises(VerificationError) as e:
+        fastattest.verify_attestation(bad, H.CDH, now=H.NOW)
+    assert e.value.code == "attestation_object.field_type"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import glob
+import hashlib
 import json
 import os
 from datetime import datetime
@@ -52,6 +53,12 @@ STMT = _load("statements")
 
 @pytest.mark.parametrize("v", [v for v in REG if not v["expected"].get("error") and v["_id"] not in STRICTER], ids=lambda v: v["_id"])
 def test_registration_vector(v):
+    if v["rp_id"] is None:  # the source checked the statement only (py_webauthn's SafetyNet test)
+        r = v["response"]["response"]
+        res = fastattest.verify_attestation(_b64(r["attestationObject"]), hashlib.sha256(_b64(r["clientDataJSON"])).digest(),
+                                            trust_anchors=_anchors(v), now=_now(v))
+        assert res.fmt == v["expected"]["fmt"] and res.trusted, res.trust_error
+        return
     rp = RelyingParty(v["rp_id"], v["origin"], trust_anchors=_anchors(v))
     cred = rp.register(v["response"], _b64(v["challenge"]), now=_now(v))
     exp = v["expected"]
@@ -111,7 +118,7 @@ def test_statement_vector(v):
         with pytest.raises(VerificationError) as ei:
             fastattest.verify_attestation(obj, cdh, now=_now(v))
         assert ei.value.code == "input.type"
-        cdh = __import__("hashlib").sha256(cdh).digest()
+        cdh = hashlib.sha256(cdh).digest()
         if exp["fmt"] != "none":
             return  # a signed statement cannot be checked over another hash
     if exp.get("error"):
