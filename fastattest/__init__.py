@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from ._core import parse_attestation_object
 from .attestation import AttestationResult, verify_attestation
+from .batch import ReverifyResult, reverify
 from .errors import CODES, FastAttestError, MetadataError, VerificationError
+from .metadata import MetadataEntry, MetadataStore, StatusReport
 from .policy import Policy
 from .relying_party import AuthenticationResult, Credential, RelyingParty
 
@@ -18,10 +20,15 @@ __all__ = [
     "CODES",
     "Credential",
     "FastAttestError",
+    "MetadataEntry",
     "MetadataError",
+    "MetadataStore",
     "Policy",
     "RelyingParty",
+    "ReverifyResult",
+    "StatusReport",
     "VerificationError",
     "parse_attestation_object",
+    "reverify",
     "verify_attestation",
 ]
