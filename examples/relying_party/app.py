@@ -31,7 +31,11 @@ from typing import Any, Iterable
 
 from flask import Flask, jsonify, render_template, request
 
-import fastattest
+try:
+    import fastattest
+except ImportError:  # run from a source checkout without installing: use the checkout's package
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    import fastattest
 from fastattest import Credential, Policy, RelyingParty, VerificationError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
