@@ -7,6 +7,7 @@ from __future__ import annotations
 from ._core import parse_attestation_object
 from .attestation import AttestationResult, verify_attestation
 from .batch import ReverifyResult, reverify
+from .challenges import ChallengeStore
 from .errors import CODES, FastAttestError, MetadataError, VerificationError
 from .metadata import MetadataEntry, MetadataStore, StatusReport
 from .policy import Policy
@@ -18,6 +19,7 @@ __all__ = [
     "AttestationResult",
     "AuthenticationResult",
     "CODES",
+    "ChallengeStore",
     "Credential",
     "FastAttestError",
     "MetadataEntry",

@@ -102,6 +102,7 @@ CODES: dict[str, str] = {
     "client_data.cross_origin": "cross-origin ceremony is not allowed",
     "client_data.top_origin": "topOrigin is not allowed",
     "client_data.token_binding": "tokenBinding member is invalid",
+    "client_data.challenge_reused": "challenge was not issued, already used or expired",
     # --- response envelope (PublicKeyCredential JSON)
     "response.malformed": "credential response is not a valid PublicKeyCredential JSON",
     "response.missing_field": "credential response lacks a required field",

@@ -125,3 +125,23 @@ def test_truncated_authenticator_data():
     resp = auth.get(RP_ID, ORIGIN, ch, cred.credential_id)
     resp["response"]["authenticatorData"] = sa.b64u(sa.unb64u(resp["response"]["authenticatorData"])[:36])
     refused(party, resp, cred, ch, "auth_data.too_short")
+
+
+def test_J04_replayed_challenge_with_challenge_store():
+    from fastattest import ChallengeStore
+
+    auth, party, cred = setup()
+    store = ChallengeStore(ttl=60)
+    ch = store.issue()
+    assert len(ch) == 32
+    resp = auth.get(RP_ID, ORIGIN, ch, cred.credential_id)
+    party.verify(resp, credential=cred, challenge=store.consume(ch))
+    with pytest.raises(VerificationError) as ei:
+        store.consume(ch)  # the same response replayed
+    assert ei.value.code == "client_data.challenge_reused"
+    with pytest.raises(VerificationError) as ei:
+        store.consume(os.urandom(32))  # never issued
+    assert ei.value.code == "client_data.challenge_reused"
+    expired = ChallengeStore(ttl=-1)
+    with pytest.raises(VerificationError):
+        expired.consume(expired.issue())
