@@ -398,15 +398,19 @@ def _verify_blob(
     jwt = bytes(jwt)
     if len(jwt) > MAX_BLOB_SIZE:
         raise MetadataError("metadata.malformed", f"the metadata BLOB exceeds {MAX_BLOB_SIZE} bytes")
-    jwt = jwt.strip()
+    if jwt[:1].isspace() or jwt[-1:].isspace():
+        jwt = jwt.strip()
     # B09 (go-webauthn #735): an HTML page or "Too Many Requests" text is not a BLOB at all.
     # Every JWS header is a JSON object, so its base64url starts with "eyJ" ('{"').
     if not jwt.startswith(b"eyJ"):
         raise MetadataError("metadata.not_a_blob", f"the data is not a JWS metadata BLOB (starts with {jwt[:16]!r})")
-    parts = jwt.split(b".")
-    if len(parts) != 3:  # RFC 7515 §7.1 compact serialization (B06)
-        raise MetadataError("metadata.malformed", f"a compact JWS has 3 segments, not {len(parts)}")
-    header_b64, payload_b64, sig_b64 = parts
+    dots = jwt.count(b".")
+    if dots != 2:  # RFC 7515 §7.1 compact serialization (B06)
+        raise MetadataError("metadata.malformed", f"a compact JWS has 3 segments, not {dots + 1}")
+    first = jwt.index(b".")
+    second = jwt.index(b".", first + 1)
+    signing_input = jwt[:second]  # RFC 7515 §5.2 step 8: ASCII(header || '.' || payload)
+    header_b64, payload_b64, sig_b64 = jwt[:first], signing_input[first + 1 :], jwt[second + 1 :]
     if len(header_b64) > 200_000:
         raise MetadataError("metadata.malformed", "the JWS header is too large")
     header = _json(_b64url(header_b64, "header"), "JWS header")
@@ -453,7 +457,7 @@ def _verify_blob(
         key = None
         for info in roots.anchors.values():
             try:
-                _verify_jws(alg, info.public_key, signature, header_b64 + b"." + payload_b64)
+                _verify_jws(alg, info.public_key, signature, signing_input)
             except MetadataError:
                 continue
             key = info.public_key
@@ -462,7 +466,7 @@ def _verify_blob(
         if key is None:
             raise MetadataError("metadata.untrusted", "the BLOB has no x5c or x5u and no pinned root signed it")
     if chain:
-        _verify_jws(alg, key, signature, header_b64 + b"." + payload_b64)
+        _verify_jws(alg, key, signature, signing_input)
     if crls is not None or require_crls:
         _check_crls(path, _load_crls(crls or ()), now, require_crls)
     return payload, path
