@@ -3,7 +3,7 @@
 ``cli.py`` wires these in; each function returns the text to print, so they are easy to test
 and to reuse. ``add_parser(subparsers)`` and ``main(args)`` are the wiring in one place:
 
-    fastattest mds fetch [--url URL] [--cache-dir DIR] [--root PEM ...] [--timeout S] [--allow-stale]
+    fastattest mds fetch [--url URL] [--cache-dir DIR] [--root PEM ...] [--timeout S] [--allow-stale] [--crls]
     fastattest mds show [--cache-dir DIR] [--blob FILE [--root PEM ...]] [--payload FILE]
     fastattest mds lookup AAGUID|KEY-ID [same source options as show]
 """
@@ -42,6 +42,7 @@ def mds_fetch(args: Any) -> str:
         cache_dir=getattr(args, "cache_dir", None),
         root_certificate=_roots(args),
         allow_stale=bool(getattr(args, "allow_stale", False)),
+        check_crls=bool(getattr(args, "crls", False)),
     )
     directory = getattr(args, "cache_dir", None) or default_cache_dir()
     return f"fetched and verified; cached in {directory}\n" + mds_show(store)
@@ -134,6 +135,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     f.add_argument("--url", default=DEFAULT_URL)
     f.add_argument("--timeout", type=float, default=30)
     f.add_argument("--allow-stale", action="store_true")
+    f.add_argument("--crls", action="store_true", help="download the chain's CRLs and require them (MDS3 §3.2)")
     source(f)
     s = sub.add_parser("show", help="summarise the metadata in use")
     source(s)

@@ -901,8 +901,12 @@ class MetadataStore:
         crls: Sequence[bytes | str] | None = None,
         require_crls: bool = False,
         allow_stale: bool = False,
+        check_crls: bool = False,
     ) -> "MetadataStore":
         """Download the BLOB, verify it, refuse a rollback and update the cache atomically.
+
+        ``check_crls=True`` downloads the CRLs named in the chain's cRLDistributionPoints and
+        requires one for every certificate below the root (``metadata.crl_unavailable``).
 
         The cache is touched only after the download verified (B09); a BLOB whose ``no`` is not
         greater than the cached one is refused (``metadata.rollback``), unless it is the very
@@ -910,6 +914,11 @@ class MetadataStore:
         """
         directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         body = _download(url, timeout)
+        if check_crls:
+            # MDS3 §3.2 steps 2 and 4: revocation information for the whole chain, fetched from
+            # each certificate's cRLDistributionPoints; any one missing fails (fail closed).
+            crls = list(crls or ()) + _fetch_crls(body, timeout)
+            require_crls = True
         previous_raw, previous_no = _cached(directory, root_certificate, now)
         if previous_raw is not None and previous_raw.strip() == body.strip():
             previous_no = None  # the same BLOB again: nothing new, and not a rollback
@@ -1093,6 +1102,34 @@ def _download(url: str, timeout: float, *, limit: int = MAX_BLOB_SIZE) -> bytes:
     if len(body) > limit:
         raise MetadataError("metadata.malformed", f"{url} returned more than {limit} bytes")
     return body
+
+
+def _fetch_crls(body: bytes, timeout: float) -> list[bytes]:
+    """Download the CRLs named by the x5c certificates of an (unverified) BLOB header. The
+    CRLs are verified against the chain afterwards, in :func:`_check_crls`."""
+    try:
+        header_b64 = body.strip().split(b".", 1)[0]
+        header = json.loads(_b64url(header_b64, "header")) if len(header_b64) < 200_000 else {}
+        ders = _header_x5c(header) if isinstance(header, dict) and "x5c" in header else ()
+    except (MetadataError, ValueError, RecursionError):
+        return []  # from_blob reports what is wrong with the header
+    urls: list[str] = []
+    for d in ders:
+        try:
+            cdp = certificates.load(d).cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        except (FastAttestError, x509.ExtensionNotFound, ValueError):
+            continue
+        for point in cdp:
+            for name in point.full_name or ():
+                if isinstance(name, x509.UniformResourceIdentifier) and name.value.lower().startswith(("http://", "https://")):
+                    urls.append(name.value)
+    out: list[bytes] = []
+    for u in dict.fromkeys(urls):
+        try:
+            out.append(_download(u, timeout, limit=16 * 1024 * 1024))
+        except MetadataError:
+            continue  # a missing CRL is reported by _check_crls as metadata.crl_unavailable
+    return out
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -39,6 +39,7 @@ def make_cert(
     serial: int | None = None,
     not_before: datetime = NOT_BEFORE,
     not_after: datetime = NOT_AFTER,
+    crl_url: str | None = None,
 ) -> x509.Certificate:
     issuer_key = issuer_key or key
     builder = (
@@ -55,6 +56,9 @@ def make_cert(
         builder = builder.add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
         )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     algo = None if isinstance(issuer_key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
     return builder.sign(issuer_key, algo)
 

@@ -871,3 +871,30 @@ def test_cli_show_and_lookup_real_payload(real_store: MetadataStore) -> None:
     with pytest.raises(MetadataError) as info:
         mds_cli.mds_lookup(real_store, "nope")
     assert info.value.code == "metadata.entry_invalid"
+
+
+def test_B03_fetch_downloads_crls_from_distribution_points(server: _Server, tmp_path: Path) -> None:
+    p = pki()
+    key = ec.generate_private_key(ec.SECP256R1())
+    inter_key = ec.generate_private_key(ec.SECP256R1())
+    inter = make_cert("CDP CA", inter_key, "Test MDS Root", p.root_key, ca=True, crl_url=server.base + "/root.crl")
+    leaf = make_cert("CDP Signer", key, "CDP CA", inter_key, ca=False, crl_url=server.base + "/ca.crl")
+    from cryptography import x509 as _x509
+    from cryptography.hazmat.primitives import hashes as _hashes
+
+    def crl(issuer, issuer_key, revoked=()):
+        b = _x509.CertificateRevocationListBuilder().issuer_name(issuer.subject).last_update(NOW - timedelta(days=1)).next_update(NOW + timedelta(days=7))
+        for serial in revoked:
+            b = b.add_revoked_certificate(_x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - timedelta(days=1)).build())
+        return b.sign(issuer_key, _hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    url = server.serve("/", blob(key=key, x5c=[leaf, inter, p.root]))
+    kw = dict(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW, check_crls=True)
+    # no CRL served yet: fail closed
+    assert code_of(MetadataStore.fetch, url, **kw) == "metadata.crl_unavailable"
+    server.serve("/root.crl", crl(p.root, p.root_key), ctype="application/pkix-crl")
+    server.serve("/ca.crl", crl(inter, inter_key, revoked=(leaf.serial_number,)), ctype="application/pkix-crl")
+    assert code_of(MetadataStore.fetch, url, **kw) == "metadata.revoked"
+    assert not (tmp_path / md.CACHE_FILE).exists()
+    server.serve("/ca.crl", crl(inter, inter_key), ctype="application/pkix-crl")
+    assert MetadataStore.fetch(url, **kw).no == 10
