@@ -1,0 +1,259 @@
+"""fastattest.batch.reverify: streaming, order, bad records, changed verdicts, the two clocks,
+worker processes and the trust-only mode (CONTRACT.md "Batch re-verification")."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from corpus import Population
+from fastattest import Credential, VerificationError
+from fastattest.batch import ReverifyResult, freeze_metadata, reverify, thaw_metadata
+from fastattest.metadata import MetadataStore
+
+NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def pop() -> Population:
+    return Population(models=3)
+
+
+@pytest.fixture(scope="module")
+def records(pop: Population) -> list[dict]:
+    return list(pop.records(30))
+
+
+def run(records, store, **kw) -> list[ReverifyResult]:
+    kw.setdefault("now", NOW)
+    return list(reverify(records, metadata=store, **kw))
+
+
+# ----------------------------------------------------------------------------- basics
+
+
+def test_corpus_records_are_credential_dicts(records: list[dict]) -> None:
+    cred = Credential.from_dict(records[0])
+    assert cred.fmt == "packed" and cred.trusted and cred.registered_at is not None
+    assert cred.to_dict()["attestation_object"] == records[0]["attestation_object"]
+
+
+def test_all_valid_and_unchanged_in_input_order(pop: Population, records: list[dict]) -> None:
+    res = run(records, pop.store())
+    assert [r.index for r in res] == list(range(len(records)))
+    assert all(r.valid and r.trusted and r.changed is None and r.error is None for r in res)
+    assert res[4].aaguid == pop.models[1].aaguid and res[4].description == "Corpus Key 1"
+    assert {r.status for r in res} == {"FIDO_CERTIFIED_L1"}
+    assert res[0].fmt == "packed" and res[0].attestation_type == "basic"
+
+
+def test_result_is_immutable_and_serialisable(pop: Population, records: list[dict]) -> None:
+    r = run(records[:1], pop.store())[0]
+    with pytest.raises(AttributeError):
+        r.valid = False  # type: ignore[misc]
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["aaguid"] == str(pop.models[0].aaguid) and d["valid"] is True
+
+
+def test_lazy_generator_input_yields_before_the_input_fails(pop: Population, records: list[dict]) -> None:
+    def source():
+        yield from records[:5]
+        raise RuntimeError("input exhausted badly")
+
+    it = reverify(source(), metadata=pop.store(), now=NOW)
+    first = list(itertools.islice(it, 5))
+    assert [r.index for r in first] == [0, 1, 2, 3, 4]
+    with pytest.raises(RuntimeError):
+        next(it)
+
+
+def test_infinite_input_is_streamed(pop: Population) -> None:
+    res = list(itertools.islice(reverify(pop.records(None), metadata=pop.store(), now=NOW), 7))
+    assert [r.index for r in res] == list(range(7)) and all(r.trusted for r in res)
+
+
+def test_reverify_returns_a_generator_without_touching_the_input(pop: Population) -> None:
+    touched = []
+
+    def source():
+        touched.append(1)
+        yield from ()
+
+    it = reverify(source(), metadata=pop.store())
+    assert touched == []
+    assert list(it) == [] and touched == [1]
+
+
+# ----------------------------------------------------------------------------- bad records
+
+
+def _bad_records(good: dict) -> list[tuple[object, str]]:
+    garbage_cbor = base64.urlsafe_b64encode(b"\xa1\x63fmt").decode().rstrip("=")
+    tampered = dict(good, client_data_json=base64.urlsafe_b64encode(b'{"type":"webauthn.create","challenge":"AA","origin":"https://example.com"}').decode())
+    return [
+        (42, "batch.record_invalid"),
+        (["not", "a", "mapping"], "batch.record_invalid"),
+        ({}, "batch.record_invalid"),
+        ({"attestation_object": good["attestation_object"]}, "batch.record_invalid"),
+        (dict(good, attestation_object="@@not base64@@"), "response.invalid_base64"),
+        (dict(good, attestation_object=garbage_cbor), "cbor.unexpected_eof"),
+        (dict(good, client_data_json=12), "response.invalid_base64"),
+        (dict(good, registered_at="yesterday"), "batch.record_invalid"),
+        (dict(good, client_data_hash="AAAA", client_data_json=None), "batch.record_invalid"),
+        (tampered, "packed.signature_invalid"),
+        ("{not json", "batch.record_invalid"),
+        ('["a list"]', "batch.record_invalid"),
+    ]
+
+
+@pytest.mark.parametrize("mode", ["full", "trust"])
+def test_bad_records_fail_alone_and_never_stop_the_batch(pop: Population, records: list[dict], mode: str) -> None:
+    bad = _bad_records(records[0])
+    mixed: list[object] = []
+    for b, _ in bad:
+        mixed += [b, records[1]]
+    res = run(mixed, pop.store(), mode=mode)
+    assert len(res) == len(mixed)
+    for k, (_, code) in enumerate(bad):
+        failed, ok = res[2 * k], res[2 * k + 1]
+        if mode == "trust" and code == "packed.signature_invalid":
+            continue  # trust mode does not re-check the signature of a known chain
+        assert (failed.valid, failed.trusted, failed.error, failed.changed) == (False, False, code, "invalid"), (k, failed)
+        assert ok.valid and ok.trusted and ok.index == 2 * k + 1
+
+
+def test_raw_bytes_json_lines_and_client_data_hash_are_accepted(pop: Population, records: list[dict]) -> None:
+    good = records[2]
+    ao = base64.urlsafe_b64decode(good["attestation_object"] + "==")
+    cdj = base64.urlsafe_b64decode(good["client_data_json"] + "==")
+    variants = [
+        {"attestation_object": ao, "client_data_json": cdj},
+        {"attestation_object": good["attestation_object"], "client_data_hash": hashlib.sha256(cdj).digest()},
+        {"attestation_object": base64.b64encode(ao).decode(), "client_data_json": base64.b64encode(cdj).decode()},  # std + padding
+        json.dumps(good),
+        json.dumps(good).encode(),
+    ]
+    res = run(variants, pop.store())
+    assert all(r.valid and r.trusted for r in res), res
+    assert [r.changed for r in res[:3]] == [None, None, None]  # nothing stored to compare with
+
+
+# ----------------------------------------------------------------------------- changed verdicts
+
+
+@pytest.mark.parametrize("mode", ["full", "trust"])
+def test_revoked_model_is_status_rejected(pop: Population, records: list[dict], mode: str) -> None:
+    res = run(records, pop.store(statuses={0: "REVOKED"}), mode=mode)
+    for r in res:
+        if r.index % 3 == 0:
+            assert (r.valid, r.trusted, r.status, r.changed, r.trust_error) == (True, False, "REVOKED", "status_rejected", "policy.status_rejected")
+        else:
+            assert r.trusted and r.changed is None
+
+
+def test_already_rejected_record_is_not_reported_again(pop: Population) -> None:
+    rec = pop.record(3, trusted=False, status="REVOKED")
+    (r,) = run([rec], pop.store(statuses={0: "REVOKED"}))
+    assert r.status == "REVOKED" and not r.trusted and r.changed is None
+
+
+@pytest.mark.parametrize("mode", ["full", "trust"])
+def test_removed_anchor_is_newly_untrusted(pop: Population, records: list[dict], mode: str) -> None:
+    res = run(records, pop.store(drop_roots=frozenset({1})), mode=mode)
+    for r in res:
+        if r.index % 3 == 1:
+            assert (r.valid, r.trusted, r.changed, r.trust_error) == (True, False, "newly_untrusted", "trust.no_anchors")
+        else:
+            assert r.trusted and r.changed is None
+
+
+def test_newly_trusted_and_status_changed(pop: Population) -> None:
+    recs = [pop.record(0, trusted=False, status=None), pop.record(1, status="FIDO_CERTIFIED_L1")]
+    res = run(recs, pop.store(statuses={1: "FIDO_CERTIFIED_L2"}))
+    assert [r.changed for r in res] == ["newly_trusted", "status_changed"]
+    assert res[1].status == "FIDO_CERTIFIED_L2"
+
+
+def test_without_metadata_nothing_is_trusted_but_trust_anchors_work(pop: Population, records: list[dict]) -> None:
+    res = run(records[:3], None)
+    assert all(r.valid and not r.trusted and r.changed == "newly_untrusted" for r in res)
+    anchors = {"packed": [m.ca.root_pem() for m in pop.models]}
+    res = run(records[:3], None, trust_anchors=anchors)
+    assert all(r.trusted and r.status is None for r in res)
+
+
+# ----------------------------------------------------------------------------- the two clocks
+
+
+@pytest.mark.parametrize("mode", ["full", "trust"])
+def test_certificates_at_registration_status_today(pop: Population, records: list[dict], mode: str) -> None:
+    later = datetime(2051, 1, 1, tzinfo=timezone.utc)  # after every certificate expired
+    store = pop.store(statuses={2: "REVOKED"}, effective="2040-01-01")
+    res = run(records[:6], store, mode=mode, now=later)  # at="registration": chains still valid then
+    assert [r.trusted for r in res] == [True, True, False, True, True, False]
+    assert res[2].changed == "status_rejected"  # the revocation in effect today applies
+    res = run(records[:6], store, mode=mode, now=later, at="now")
+    assert all(not r.trusted for r in res)
+    assert [r.trust_error for r in res[:2]] == ["trust.expired", "trust.expired"]
+    res = run(records[:6], store, mode=mode, now=NOW)  # revocation not yet in effect today
+    assert all(r.trusted and r.changed is None for r in res)
+
+
+@pytest.mark.parametrize("mode", ["full", "trust"])
+def test_registration_time_outside_certificate_validity(pop: Population, mode: str) -> None:
+    early = [dict(pop.record(i), registered_at="2023-06-01T00:00:00+00:00") for i in range(3)]
+    mixed = [pop.record(0), early[0], pop.record(3), early[1]]
+    res = run(mixed, pop.store(), mode=mode)
+    assert [r.trusted for r in res] == [True, False, True, False]
+    assert res[1].trust_error == "trust.expired" and res[1].changed == "newly_untrusted"
+
+
+def test_missing_registered_at_falls_back_to_now(pop: Population) -> None:
+    rec = dict(pop.record(0))
+    del rec["registered_at"]
+    (r,) = run([rec], pop.store(), now=datetime(2051, 1, 1, tzinfo=timezone.utc))
+    assert r.valid and not r.trusted and r.trust_error == "trust.expired"
+
+
+# ----------------------------------------------------------------------------- modes and workers
+
+
+def test_trust_mode_equals_full_mode_on_valid_records(pop: Population) -> None:
+    recs = list(pop.records(60))
+    for store in (pop.store(), pop.store(statuses={0: "ATTESTATION_KEY_COMPROMISE"}, drop_roots=frozenset({2}))):
+        full = run(recs, store)
+        trust = run(recs, store, mode="trust")
+        assert full == trust
+
+
+def test_workers_equal_serial(pop: Population) -> None:
+    recs: list[object] = list(pop.records(90))
+    recs[10] = {"attestation_object": "%%%"}
+    recs[50] = 7
+    store = pop.store(statuses={1: "REVOKED"})
+    serial = run(recs, store)
+    parallel = run(recs, store, workers=2, chunk_size=8)
+    assert parallel == serial
+    assert parallel[10].error == "response.invalid_base64" and parallel[50].error == "batch.record_invalid"
+    assert run(iter(recs), store, workers=2, chunk_size=16, mode="trust") == run(recs, store, mode="trust")
+
+
+def test_metadata_store_travels_as_its_payload(pop: Population) -> None:
+    store = pop.store(statuses={0: "REVOKED"})
+    back = thaw_metadata(freeze_metadata(store))
+    assert isinstance(back, MetadataStore) and back is not store
+    assert back.no == store.no and len(back) == len(store)
+    assert back.entry(pop.models[0].aaguid).status == "REVOKED"
+    assert thaw_metadata(freeze_metadata(None)) is None
+
+
+@pytest.mark.parametrize("kw", [{"workers": 0}, {"mode": "fast"}, {"at": "then"}, {"chunk_size": 0},
+                                {"now": datetime(2026, 1, 1)}])
+def test_bad_arguments(kw: dict) -> None:
+    with pytest.raises(VerificationError) as e:
+        reverify([], **kw)
+    assert e.value.code in ("policy.invalid", "input.type")
