@@ -19,6 +19,10 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+# one decoder for every call: json.loads(..., object_pairs_hook=) builds a JSONDecoder each time
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
 def parse(raw: bytes) -> dict[str, Any]:
     """§7.1 steps 5-6: UTF-8 decode (a BOM is stripped, J12) and JSON-parse into an object."""
     if not isinstance(raw, bytes) or not raw:
@@ -28,7 +32,7 @@ def parse(raw: bytes) -> dict[str, Any]:
     if raw.startswith(_BOM):
         raw = raw[3:]
     try:
-        obj = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        obj = _DECODER.decode(raw.decode("utf-8"))
     except VerificationError:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
