@@ -96,6 +96,8 @@ def screenshot(page: Page, shots: Path, name: str) -> Path:
 
 # ---- registration: formats and algorithms --------------------------------------------------
 def test_ctap2_packed_es256_register_then_sign_in_three_times(page: Page, shots: Path) -> None:
+    # this path posts the browser's own PublicKeyCredential.toJSON() (WebAuthn L3 §5.1.8)
+    assert page.driver.execute_script("return typeof PublicKeyCredential.prototype.toJSON") == "function"
     name = user("alice")
     r = page.register(name, attestation="direct", algorithm="-7")
     assert_ok(r, "register")
