@@ -1,0 +1,132 @@
+"""The ``fastattest`` command: exit codes, summary, report file, verify, demo, mds."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import softauthn as sa
+from corpus import ORIGIN, RP_ID, Population
+from fastattest.cli import main
+
+
+@pytest.fixture(scope="module")
+def pop() -> Population:
+    return Population(models=3)
+
+
+@pytest.fixture()
+def files(tmp_path: Path, pop: Population) -> dict[str, Path]:
+    corpus = tmp_path / "records.jsonl"
+    with corpus.open("w") as f:
+        for rec in pop.records(24):
+            f.write(json.dumps(rec) + "\n")
+        f.write("\n")  # blank lines are skipped
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(pop.payload()))
+    revoked = tmp_path / "revoked.json"
+    revoked.write_text(json.dumps(pop.payload(statuses={0: "REVOKED"})))
+    return {"corpus": corpus, "good": good, "revoked": revoked}
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_reverify_all_good_exits_0(files: dict[str, Path]) -> None:
+    code, out, err = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--now", "2026-06-01")
+    assert code == 0, err
+    assert "24 records" in out and "trusted" in out and "Corpus Key 2" in out and "FIDO_CERTIFIED_L1" in out
+    assert err == ""  # no progress line when stderr is not a terminal
+
+
+@pytest.mark.parametrize("extra", [[], ["--trust-only"], ["--workers", "2"]])
+def test_reverify_changes_exit_1_with_summary_and_report(files: dict[str, Path], tmp_path: Path, extra: list[str]) -> None:
+    report = tmp_path / "report.jsonl"
+    code, out, _ = cli("reverify", str(files["corpus"]), "--mds", str(files["revoked"]), "--out", str(report), *extra)
+    assert code == 1
+    assert "status_rejected" in out and "REVOKED" in out
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [r["index"] for r in rows] == list(range(24))
+    assert sum(r["changed"] == "status_rejected" for r in rows) == 8
+    assert all(r["aaguid"] for r in rows)
+
+
+def test_reverify_bad_record_exits_1(files: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(files["corpus"].read_text().splitlines()[0] + "\n{oops\n")
+    code, out, _ = cli("reverify", str(bad), "--mds", str(files["good"]))
+    assert code == 1 and "batch.record_invalid" in out and "invalid" in out
+
+
+def test_reverify_progress_line_when_forced(files: dict[str, Path]) -> None:
+    code, _, err = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--progress")
+    assert code == 0 and "records" in err and "/s" in err and "100.0%" in err and "ETA" in err
+
+
+@pytest.mark.parametrize("argv", [
+    [],
+    ["reverify"],
+    ["reverify", "nope.jsonl", "--mds", "{good}"],
+    ["reverify", "{corpus}", "--mds", "missing.json"],
+    ["reverify", "{corpus}", "--mds", "{corpus}"],  # not a BLOB nor a payload
+    ["reverify", "{corpus}", "--mds", "{good}", "--workers", "0"],
+    ["reverify", "{corpus}", "--mds", "{good}", "--at", "then"],
+    ["reverify", "{corpus}", "--mds", "{good}", "--now", "noon"],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(files: dict[str, Path], argv: list[str]) -> None:
+    argv = [a.format(**{k: str(v) for k, v in files.items()}) for a in argv]
+    code, _, _ = cli(*argv)
+    assert code == 2
+
+
+def test_verify_registration(tmp_path: Path) -> None:
+    auth = sa.SoftAuthenticator("packed")
+    challenge = b"cli-challenge-0123456789"
+    resp = tmp_path / "resp.json"
+    resp.write_text(json.dumps(auth.create(RP_ID, ORIGIN, challenge)))
+    code, out, _ = cli("verify", str(resp), "--rp-id", RP_ID, "--origin", ORIGIN, "--challenge", sa.b64u(challenge),
+                       "--mds", str(_empty_payload(tmp_path)))
+    assert code == 0 and "packed" in out and "basic" in out
+    code, out, _ = cli("verify", str(resp), "--rp-id", RP_ID, "--origin", ORIGIN, "--challenge", sa.b64u(b"other"),
+                       "--mds", str(_empty_payload(tmp_path)), "--json")
+    assert code == 1 and json.loads(out)["code"] == "client_data.challenge_mismatch"
+
+
+def _empty_payload(tmp_path: Path) -> Path:
+    p = tmp_path / "empty.json"
+    p.write_text(json.dumps({"no": 1, "nextUpdate": "2099-01-01", "entries": []}))
+    return p
+
+
+def test_demo_runs_every_sample(tmp_path: Path) -> None:
+    code, out, _ = cli("demo")
+    assert code == 0
+    samples = sorted((Path(__file__).parent.parent / "fastattest" / "samples").glob("*.json"))
+    for s in samples:
+        assert json.loads(s.read_text()).get("name", s.stem) in out
+    code, _, err = cli("demo", "--samples", str(tmp_path))
+    assert code == 0 and "no sample vectors" in err
+
+
+def test_mds_show_and_lookup(files: dict[str, Path], pop: Population) -> None:
+    code, out, _ = cli("mds", "show", "--mds", str(files["revoked"]))
+    assert code == 0 and "REVOKED" in out and "FIDO_CERTIFIED_L1" in out
+    code, out, _ = cli("mds", "lookup", str(pop.models[0].aaguid), "--mds", str(files["revoked"]))
+    assert code == 0 and "Corpus Key 0" in out and "REVOKED" in out
+    code, out, _ = cli("mds", "lookup", "00000000-0000-0000-0000-00000000abcd", "--mds", str(files["good"]))
+    assert code == 1
+
+
+def test_console_script_entry_point(files: dict[str, Path]) -> None:
+    proc = subprocess.run([sys.executable, "-m", "fastattest.cli", "reverify", str(files["corpus"]), "--mds",
+                           str(files["revoked"]), "--trust-only"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent.parent)
+    assert proc.returncode == 1 and "status_rejected" in proc.stdout
