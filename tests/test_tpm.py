@@ -742,3 +742,17 @@ def test_real_python_fido2_statement_lacks_ver() -> None:
     obj["attStmt"]["ver"] = "2.0"  # ver is not signed: adding it leaves a valid statement
     res = verify_attestation(cbor2.dumps(obj, canonical=True), cdh, now=vectors.now(vec), trust_anchors={"tpm": _microsoft_tpm_roots()})
     assert (res.attestation_type, res.trusted, len(res.trust_path)) == ("attca", True, vec["expected"]["trust_path_length"])
+
+
+@pytest.mark.parametrize("vec", **vectors.parametrize("registration", fmt="tpm"))
+def test_real_vector_registers_trusted_through_relying_party(vec: dict) -> None:
+    import fastattest
+
+    rp = fastattest.RelyingParty(rp_id=vec["rp_id"], origins=[vec["origin"]], trust_anchors={"tpm": _microsoft_tpm_roots()},
+                                 policy=fastattest.Policy(require_trusted=True))
+    cred = rp.register(vec["response"], challenge=vectors.b64u_decode(vec["challenge"]), now=vectors.now(vec))
+    assert (cred.fmt, cred.attestation_type, cred.trusted) == ("tpm", "attca", True)
+    assert cred.algorithm == vec["expected"]["alg"] and str(cred.aaguid) == vec["expected"]["aaguid"]
+    # without the Microsoft root the same registration is refused under require_trusted
+    rp = fastattest.RelyingParty(rp_id=vec["rp_id"], origins=[vec["origin"]], policy=fastattest.Policy(require_trusted=True))
+    assert _code(rp.register, vec["response"], challenge=vectors.b64u_decode(vec["challenge"]), now=vectors.now(vec)) in ("policy.untrusted", "trust.no_anchors")
