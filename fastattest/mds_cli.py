@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .errors import MetadataError
 from .metadata import DEFAULT_URL, MetadataEntry, MetadataStore, default_cache_dir, fingerprint
@@ -34,8 +35,16 @@ def _roots(args: Any) -> list[bytes] | None:
     return out
 
 
-def mds_fetch(args: Any) -> str:
-    """Download, verify and cache the BLOB; return the summary of what is now cached."""
+def _emit(text: str, out: IO[str] | None) -> str | int:
+    if out is None:
+        return text
+    out.write(text + "\n")
+    return 0
+
+
+def mds_fetch(args: Any, out: IO[str] | None = None) -> str | int:
+    """Download, verify and cache the BLOB; return the summary of what is now cached
+    (or, given ``out``, write it there and return the exit status 0)."""
     store = MetadataStore.fetch(
         getattr(args, "url", None) or DEFAULT_URL,
         timeout=getattr(args, "timeout", None) or 30,
@@ -45,11 +54,21 @@ def mds_fetch(args: Any) -> str:
         check_crls=bool(getattr(args, "crls", False)),
     )
     directory = getattr(args, "cache_dir", None) or default_cache_dir()
-    return f"fetched and verified; cached in {directory}\n" + mds_show(store)
+    return _emit(f"fetched and verified; cached in {directory}\n" + _summary(store), out)
 
 
-def mds_show(store: MetadataStore) -> str:
-    """A printable summary: serial, next update, entry count, status counts, skipped entries."""
+def mds_show(store: MetadataStore | Any, out: IO[str] | None = None) -> str | int:
+    """A printable summary: serial, next update, entry count, status counts, skipped entries.
+
+    ``mds_show(store)`` returns the text; ``mds_show(args, out)`` (the CLI) loads the store the
+    arguments name (``--mds`` / ``--blob`` / ``--payload`` / ``--cache-dir``), writes, returns 0.
+    """
+    if not isinstance(store, MetadataStore):
+        store = store_from_args(store)
+    return _emit(_summary(store), out)
+
+
+def _summary(store: MetadataStore) -> str:
     lines = [
         f"source:       {store.source}",
         f"no:           {store.no}",
@@ -93,30 +112,48 @@ def _describe(entry: MetadataEntry) -> str:
     return "\n".join(lines)
 
 
-def mds_lookup(store: MetadataStore, aaguid: str) -> str:
-    """Describe the entry of an AAGUID (or of a 40-hex attestation certificate key identifier)."""
-    key = (aaguid or "").strip()
+def _find(store: MetadataStore, key: str) -> MetadataEntry | None:
+    key = (key or "").strip()
     entry = store.entry(key)
     if entry is None and len(key) == 40:
         entry = store.entry_by_key_identifier(key)
+    return entry if entry is not None else store.entry_by_aaid(key)
+
+
+def mds_lookup(store: MetadataStore | Any, aaguid: str | IO[str] | None = None) -> str | int:
+    """Describe the entry of an AAGUID (or of a 40-hex attestation certificate key identifier,
+    or a UAF AAID). ``mds_lookup(store, aaguid)`` returns the text and raises
+    ``MetadataError("metadata.entry_invalid")`` when there is none; ``mds_lookup(args, out)``
+    (the CLI) writes to ``out`` and returns the exit status (1 when there is no entry)."""
+    if not isinstance(store, MetadataStore):
+        args, out = store, aaguid
+        found = _find(store_from_args(args), args.aaguid)
+        if found is None:
+            out.write(f"no metadata entry for {args.aaguid}\n")  # type: ignore[union-attr]
+            return 1
+        if getattr(args, "json", False):
+            return _emit(json.dumps(found.raw, indent=2), out)  # type: ignore[arg-type]
+        return _emit(_describe(found), out)  # type: ignore[arg-type]
+    entry = _find(store, aaguid if isinstance(aaguid, str) else "")
     if entry is None:
-        entry = store.entry_by_aaid(key)
-    if entry is None:
-        raise MetadataError("metadata.entry_invalid", f"no metadata entry for {key!r} (metadata no {store.no})")
+        raise MetadataError("metadata.entry_invalid", f"no metadata entry for {aaguid!r} (metadata no {store.no})")
     return _describe(entry)
 
 
 def store_from_args(args: Any) -> MetadataStore:
-    """The store `show`/`lookup` read: --blob (verified), --payload (trusted) or the default."""
-    blob = getattr(args, "blob", None)
-    payload = getattr(args, "payload", None)
-    try:
-        if blob:
-            return MetadataStore.from_blob(Path(blob).read_bytes(), _roots(args), allow_stale=True)
-        if payload:
-            return MetadataStore.from_payload(Path(payload).read_bytes(), source=str(payload))
-    except OSError as exc:
-        raise MetadataError("metadata.unavailable", f"cannot read {blob or payload}: {exc}") from None
+    """The store `show`/`lookup` read: ``--mds FILE`` (a BLOB, verified, or a payload JSON,
+    trusted), ``--blob``, ``--payload``, ``--cache-dir``, or the default ``MetadataStore.load()``."""
+    path = getattr(args, "mds", None) or getattr(args, "blob", None) or getattr(args, "payload", None)
+    if path:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise MetadataError("metadata.unavailable", f"cannot read {path}: {exc.strerror}") from None
+        if getattr(args, "payload", None) or data.lstrip()[:1] == b"{":
+            return MetadataStore.from_payload(data, source=str(path))
+        store = MetadataStore.from_blob(data, _roots(args), allow_stale=True)
+        store.source = str(path)
+        return store
     if getattr(args, "cache_dir", None):
         return MetadataStore.load(cache_dir=args.cache_dir, root_certificate=_roots(args))
     return MetadataStore.load()
@@ -128,6 +165,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     sub = mds.add_subparsers(dest="mds_command", required=True)
 
     def source(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--mds", help="a BLOB (verified) or payload JSON file to read instead of the default")
         p.add_argument("--cache-dir", help="metadata cache directory (default: $FASTATTEST_CACHE_DIR or ~/.cache/fastattest)")
         p.add_argument("--root", action="append", help="PEM/DER root to pin instead of GlobalSign R46/R3 (repeatable)")
 
@@ -150,23 +188,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return mds
 
 
-def main(args: Any) -> int:
+def main(args: Any, out: IO[str] | None = None) -> int:
     """Run a parsed `mds` command; print the result; return the exit status."""
+    out = out or sys.stdout
+    command = {"fetch": mds_fetch, "show": mds_show, "lookup": mds_lookup}[args.mds_command]
     try:
-        if args.mds_command == "fetch":
-            print(mds_fetch(args))
-        elif args.mds_command == "show":
-            print(mds_show(store_from_args(args)))
-        else:
-            store = store_from_args(args)
-            if getattr(args, "json", False):
-                mds_lookup(store, args.aaguid)  # raises when absent
-                entry = store.entry(args.aaguid) or store.entry_by_key_identifier(args.aaguid) or store.entry_by_aaid(args.aaguid)
-                print(json.dumps(entry.raw if entry else None, indent=2))
-            else:
-                print(mds_lookup(store, args.aaguid))
+        return int(command(args, out))
     except MetadataError as exc:
-        print(f"error: {exc.message} [{exc.code}]")
+        out.write(f"error: {exc.message} [{exc.code}]\n")
         return 1
-    return 0
-

