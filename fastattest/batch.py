@@ -288,6 +288,7 @@ class _Job:
         self.groups: dict[tuple[Any, ...], _Group] = {}
         self.runs = _Runs()
         self._learn: str | None = None
+        self._verdicts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     # -- helpers
     def _chain_time(self, r: Mapping[str, Any]) -> datetime:
@@ -337,8 +338,12 @@ class _Job:
     def _full(self, obj: _core.AttestationObject, r: Mapping[str, Any], when: datetime) -> tuple[Any, ...]:
         res = verify_parsed(obj, self._cdh(r), self.anchors, self.meta_today, when, self.policy)
         entry = _entry_of(res.metadata)
-        return (res.trusted, res.status, res.aaguid, entry.description if entry is not None else None,
-                res.fmt, res.attestation_type, res.trust_error)
+        verdict = (res.trusted, res.status, res.aaguid, entry.description if entry is not None else None,
+                   res.fmt, res.attestation_type, res.trust_error)
+        # one shared object per distinct verdict: results of a chunk then pickle their fields once
+        if len(self._verdicts) > 4096:
+            self._verdicts.clear()
+        return self._verdicts.setdefault(verdict, verdict)
 
     # -- one record
     def run(self, index: int, rec: Any) -> ReverifyResult:
@@ -529,7 +534,7 @@ def reverify(
 def _serial(records: Iterable[Any], job: _Job) -> Iterator[ReverifyResult]:
     run = job.run
     for i, rec in enumerate(records):
-        yield run(i, rec if isinstance(rec, (Mapping, str, bytes, bytearray)) else _BAD)
+        yield run(i, rec if type(rec) is dict or isinstance(rec, (Mapping, str, bytes, bytearray)) else _BAD)
 
 
 def _parallel(records: Iterable[Any], metadata: Any, policy: Policy | None, at: str, mode: str,

@@ -1,0 +1,142 @@
+"""Batch re-verification throughput (``pytest bench/bench_batch.py``) and peak memory
+(``python bench/bench_batch.py rss N [--mode full|trust] [--workers K]``).
+
+Targets (README): single-process full re-verification >= 0.8 x bare ECDSA P-256 verify
+throughput (one packed attestation = one ECDSA verify, so this measures everything else);
+2 workers >= 1.8 x one (on a 2-core machine); trust-only >= 20 x full on a corpus with
+thousands of records per certificate chain. Ratios are printed and stored in extra_info; as
+everywhere in bench/, timing never fails a run.
+"""
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for p in (str(ROOT), str(ROOT / "tests")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from corpus import Population  # noqa: E402
+
+from fastattest.batch import reverify  # noqa: E402
+
+_POP: Population | None = None
+_RECS: list[dict[str, Any]] = []
+
+
+def _corpus(n: int) -> tuple[Population, list[dict[str, Any]]]:
+    global _POP, _RECS
+    if _POP is None:
+        _POP = Population(models=3)
+    if len(_RECS) < n:
+        _RECS.extend(_POP.records(n - len(_RECS), start=len(_RECS)))
+    return _POP, _RECS[:n]
+
+
+def _per_record(fn: Any, n: int, repeat: int = 3, clock: Any = time.perf_counter) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = clock()
+        fn()
+        best = min(best, clock() - t)
+    return best / n
+
+
+def _ecdsa_case() -> tuple[Any, bytes, bytes]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    data = b"\x00" * 300
+    return key.public_key(), key.sign(data, ec.ECDSA(hashes.SHA256())), data
+
+
+# ----------------------------------------------------------------------------- pytest-benchmark
+
+
+def test_bare_ecdsa_p256_verify(benchmark: Any) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pub, sig, data = _ecdsa_case()
+    benchmark(pub.verify, sig, data, ec.ECDSA(hashes.SHA256()))
+
+
+def test_reverify_full_500(benchmark: Any) -> None:
+    pop, recs = _corpus(500)
+    store = pop.store()
+    res = benchmark(lambda: list(reverify(recs, metadata=store)))
+    assert len(res) == 500 and all(r.trusted for r in res)
+
+
+def test_reverify_trust_only_5000(benchmark: Any) -> None:
+    pop, recs = _corpus(5000)
+    store = pop.store()
+    res = benchmark(lambda: list(reverify(recs, metadata=store, mode="trust")))
+    assert len(res) == 5000 and all(r.trusted for r in res)
+
+
+def test_ratios(benchmark: Any) -> None:
+    """The three target ratios, measured in the same run (printed; see the module docstring)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pop, recs = _corpus(20000)
+    store = pop.store()
+    pub, sig, data = _ecdsa_case()
+    algo = ec.ECDSA(hashes.SHA256())
+
+    def ecdsa() -> None:
+        for _ in range(2000):
+            pub.verify(sig, data, algo)
+
+    t_ecdsa = _per_record(ecdsa, 2000)
+    t_full = _per_record(lambda: list(reverify(recs[:2000], metadata=store)), 2000)
+    t_trust = _per_record(lambda: list(reverify(recs, metadata=store, mode="trust")), len(recs))
+    t_one = _per_record(lambda: list(reverify(recs, metadata=store)), len(recs), repeat=1)
+    t_two = _per_record(lambda: list(reverify(recs, metadata=store, workers=2)), len(recs), repeat=2)
+    ratios = {
+        "ecdsa_us": t_ecdsa * 1e6,
+        "full_us": t_full * 1e6,
+        "trust_us": t_trust * 1e6,
+        "full_vs_ecdsa": t_ecdsa / t_full,  # target >= 0.8
+        "workers2_vs_1": t_one / t_two,  # target >= 1.8 on 2 cores
+        "trust_vs_full": t_full / t_trust,  # target >= 20
+    }
+    benchmark.extra_info.update(ratios)
+    print("\nbatch ratios: " + ", ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+
+
+# ----------------------------------------------------------------------------- peak RSS
+
+
+def rss(n: int, mode: str = "full", workers: int = 1) -> dict[str, float]:
+    """Stream ``n`` generated records through reverify; report peak RSS (MiB) and rate."""
+    pop = Population(models=3)
+    store = pop.store(statuses={0: "REVOKED"})
+    start = time.perf_counter()
+    changed = 0
+    for r in reverify(pop.records(n), metadata=store, mode=mode, workers=workers):
+        changed += r.changed is not None
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"records": n, "seconds": elapsed, "records_per_s": n / elapsed, "peak_rss_mib": peak,
+            "peak_child_rss_mib": children, "changed": changed}
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["rss"])
+    ap.add_argument("n", type=int)
+    ap.add_argument("--mode", default="full", choices=["full", "trust"])
+    ap.add_argument("--workers", type=int, default=1)
+    a = ap.parse_args()
+    print(rss(a.n, a.mode, a.workers))
