@@ -1,0 +1,87 @@
+"""Shared harness for the atheris fuzz targets in fuzz/ (see fuzz/README.md).
+
+A target fails (atheris writes the input to fuzz/findings/<target>/ and exits non-zero) when:
+- anything other than ``fastattest.VerificationError`` escapes (catalogue §4 harness rule),
+- the process crashes (segfault, abort, sanitizer report), or
+- one input takes more than ``SLOW_MS`` (100 ms) twice in a row (the re-run rules out a GC
+  pause or a first-call warm-up such as loading a trust anchor).
+
+Coverage: the Python layer is instrumented with ``atheris.instrument_imports()``; the Cython core
+gets native coverage when ``FASTATTEST_CORE_DIR`` points at a tree built by
+``fuzz/build_native.sh`` (clang, ``-fsanitize=fuzzer-no-link``). Without it the in-place core is
+fuzzed as a black box (its Python-visible results still steer the Python layer's coverage).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+_core_dir = os.environ.get("FASTATTEST_CORE_DIR")
+# tests/ for softauthn, then the repo (or the natively instrumented copy) for fastattest
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+if _core_dir:
+    sys.path.insert(0, _core_dir)
+
+import atheris  # noqa: E402  (must be imported before the instrumented extension loads)
+
+if _core_dir:
+    # The clang-instrumented core refers to libFuzzer's __sanitizer_cov_* / __sancov_* symbols:
+    # load a libFuzzer build (fuzz/build_native.sh) into the global namespace before the core is
+    # imported; atheris then reports "Using preloaded libfuzzer" and drives that one.
+    import ctypes
+
+    ctypes.CDLL(os.path.join(_core_dir, "libfuzzer_no_main.so"), mode=os.RTLD_NOW | os.RTLD_GLOBAL)
+
+SLOW_MS = float(os.environ.get("FUZZ_SLOW_MS", "100"))
+
+with atheris.instrument_imports(include=["fastattest"]):
+    import fastattest  # noqa: E402,F401
+    import fastattest.algorithms  # noqa: E402,F401
+    import fastattest.attestation  # noqa: E402,F401
+    import fastattest.client_data  # noqa: E402,F401
+    import fastattest.response  # noqa: E402,F401
+    import fastattest.relying_party  # noqa: E402,F401
+    import fastattest.certificates  # noqa: E402,F401
+    import fastattest.trust  # noqa: E402,F401
+    from fastattest.attestation import _formats  # noqa: E402
+
+    _formats()  # import every format module under instrumentation
+    from fastattest import _core  # noqa: E402,F401
+
+from fastattest.errors import VerificationError  # noqa: E402
+
+
+class SlowInput(Exception):
+    """An input took longer than SLOW_MS (catalogue §4: > 100 ms per case fails)."""
+
+
+def _timed(fn: Callable[[bytes], Any], data: bytes) -> float:
+    t0 = time.perf_counter()
+    try:
+        fn(data)
+    except VerificationError:
+        pass
+    return (time.perf_counter() - t0) * 1000.0
+
+
+def check(fn: Callable[[bytes], Any], data: bytes) -> None:
+    """Run ``fn(data)``: VerificationError is a pass; any other exception propagates; slow fails."""
+    ms = _timed(fn, data)
+    if ms > SLOW_MS:
+        ms2 = _timed(fn, data)
+        if ms2 > SLOW_MS:
+            raise SlowInput(f"input of {len(data)} bytes took {ms:.1f} ms and {ms2:.1f} ms (> {SLOW_MS} ms)")
+
+
+def main(test_one_input: Callable[[bytes], None], custom_mutator: Callable[[bytes, int, int], bytes] | None = None) -> None:
+    argv = list(sys.argv)
+    if custom_mutator is not None:
+        atheris.Setup(argv, test_one_input, custom_mutator=custom_mutator)
+    else:
+        atheris.Setup(argv, test_one_input)
+    atheris.Fuzz()

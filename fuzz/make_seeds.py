@@ -1,0 +1,98 @@
+"""Write seed corpora for the fuzz targets from the recorded vectors (tests/vectors/) and the
+deterministic software-authenticator contexts (fuzz/_cases.py).
+
+    python fuzz/make_seeds.py [OUT]        (default fuzz/corpus; git-ignored)
+
+One directory per target (cbor, auth_data, cose, tpm, client_data, register, verify); files are
+named by the SHA-1 of their content, so re-running only adds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+import cbor2  # noqa: E402
+from _cases import contexts, encode_case, parse_auth_data_loose, unb64  # noqa: E402
+
+VECTORS = HERE.parent / "tests" / "vectors"
+TARGETS = ("cbor", "auth_data", "cose", "tpm", "client_data", "register", "verify")
+
+
+def _cbor_vectors() -> list[bytes]:
+    """RFC 8949 Appendix A encodings stored by tests/test_differential.py's data (valid and invalid)."""
+    out: list[bytes] = []
+    for name in ("appendix_a.json", "fail.json"):
+        p = VECTORS / "cbor" / name
+        if p.exists():
+            for item in json.loads(p.read_text("utf-8")):
+                h = item.get("hex")
+                if isinstance(h, str):
+                    out.append(bytes.fromhex(h))
+    return out
+
+
+def seeds() -> dict[str, set[bytes]]:
+    s: dict[str, set[bytes]] = {t: set() for t in TARGETS}
+    regs, auths = contexts()
+    for i, c in enumerate(regs):
+        ao, cdj = c.attestation_object, c.client_data_json
+        s["register"].add(encode_case(i, ao, cdj, 1))
+        s["cbor"].add(ao)
+        s["client_data"].add(b"\x02" + cdj)
+        s["client_data"].add(b"\x03" + json.dumps(c.response).encode())
+        try:
+            obj = cbor2.loads(ao)
+        except Exception:  # noqa: BLE001 - the must-fail vectors
+            continue
+        if not isinstance(obj, dict):
+            continue
+        ad = obj.get("authData")
+        if isinstance(ad, bytes):
+            s["auth_data"].add(ad)
+            parsed = parse_auth_data_loose(ad)
+            if parsed and parsed[1] is not None:
+                key = cbor2.dumps(parsed[1], canonical=True)
+                s["cose"].add(key)
+                s["cbor"].add(key)
+        st = obj.get("attStmt")
+        if isinstance(st, dict):
+            if isinstance(st.get("pubArea"), bytes):
+                s["tpm"].add(b"\x00" + st["pubArea"])
+            if isinstance(st.get("certInfo"), bytes):
+                s["tpm"].add(b"\x01" + st["certInfo"])
+            s["cbor"].add(cbor2.dumps(st, canonical=True))
+    for i, c in enumerate(auths):
+        r = c.response["response"]
+        ad, cdj, sig = unb64(r["authenticatorData"]), unb64(r["clientDataJSON"]), unb64(r["signature"])
+        uh = unb64(r["userHandle"]) if r.get("userHandle") else None
+        s["verify"].add(encode_case(i, ad, cdj, sig, uh, 0))
+        s["auth_data"].add(ad)
+        s["cose"].add(c.public_key)
+        s["cose"].add(c.public_key + b"\xff\xfe" + sig)
+        s["client_data"].add(b"\x00" + cdj)
+        s["client_data"].add(b"\x01" + json.dumps(c.response).encode())
+    s["cbor"].update(_cbor_vectors())
+    return s
+
+
+def write(out: Path) -> dict[str, int]:
+    counts = {}
+    for target, items in seeds().items():
+        d = out / target
+        d.mkdir(parents=True, exist_ok=True)
+        for item in items:
+            (d / hashlib.sha1(item).hexdigest()).write_bytes(item)
+        counts[target] = len(items)
+    return counts
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "corpus"
+    for t, n in write(out).items():
+        print(f"{t}: {n} seeds -> {out / t}")
