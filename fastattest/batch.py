@@ -12,8 +12,9 @@ today's (FIDO MDS3 §3.2 step 8: the status in effect *now* decides whether we s
 ``mode="trust"`` recomputes only the trust verdict: records are grouped by (fmt, AAGUID,
 x5c chain) read with the compiled parser (no signature check); one record per group (and per
 certificate-validity interval, see ``_Group``) is verified in full and its verdict is reported
-for every record of the group. ``valid`` then means "the record parses and its group's
-statement verified"; the other records' signatures are not re-checked.
+for every record of the group. ``valid`` then means "the record's attestation object is
+strict CBOR with attested credential data, and its group's first record verified in full";
+the other records' signatures and authenticator data are not re-checked.
 """
 from __future__ import annotations
 
