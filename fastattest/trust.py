@@ -195,7 +195,12 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
         for anchor in store.issuers_of(cert):
             if _issued_by(cert, anchor.cert):
                 _check_ca(anchor.cert, depth)
-                _nothing_after(infos, depth + 1, anchor_in_chain)
+                rest = infos[depth + 1 :]
+                if rest and rest[0].der == anchor.der and anchor.cert.issuer != anchor.cert.subject:
+                    rest = rest[1:]  # x5c also carries the intermediate that metadata lists as anchor
+                elif rest and rest[0].der == anchor.der and not anchor_in_chain:
+                    raise VerificationError("trust.chain_invalid", "x5c must not contain the root certificate")
+                _nothing_after(rest, 0, anchor_in_chain)
                 return path + [anchor]
         if depth + 1 >= len(infos):
             break
