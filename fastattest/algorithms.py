@@ -99,6 +99,11 @@ _ED25519_SMALL_ORDER = frozenset(
 )
 
 
+# Signature-scheme objects are immutable: build them once, not per verification (~1 us each)
+_ECDSA = {a.alg: ec.ECDSA(a.hash) for a in ALGORITHMS.values() if a.kind == "ecdsa"}
+_PKCS1V15 = padding.PKCS1v15()
+
+
 def algorithm(alg: int) -> Algorithm:
     try:
         return ALGORITHMS[alg]
@@ -167,11 +172,11 @@ def verify(alg: int | Algorithm, public_key: PublicKey, signature: bytes, data: 
     try:
         if a.kind == "ecdsa":
             _core.check_ecdsa_der(signature, (public_key.curve.key_size + 7) // 8)  # type: ignore[union-attr]
-            public_key.verify(signature, data, ec.ECDSA(a.hash))  # type: ignore[union-attr,call-arg,arg-type]
+            public_key.verify(signature, data, _ECDSA[a.alg])  # type: ignore[union-attr,call-arg,arg-type]
         elif a.kind == "rsa-pkcs1":
             if len(signature) != (public_key.key_size + 7) // 8:  # type: ignore[union-attr]
                 raise VerificationError("signature.malformed", "RSA signature length differs from the modulus length")
-            public_key.verify(signature, data, padding.PKCS1v15(), a.hash)  # type: ignore[union-attr,call-arg]
+            public_key.verify(signature, data, _PKCS1V15, a.hash)  # type: ignore[union-attr,call-arg]
         elif a.kind == "rsa-pss":
             if len(signature) != (public_key.key_size + 7) // 8:  # type: ignore[union-attr]
                 raise VerificationError("signature.malformed", "RSA signature length differs from the modulus length")
