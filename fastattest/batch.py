@@ -124,57 +124,22 @@ def _entry_of(meta: Any) -> Any:
 # --------------------------------------------------------------------------- shipping metadata
 
 
-def freeze_metadata(store: Any) -> tuple[str, bytes]:
-    """Serialise a metadata store once, to send it to worker processes.
-
-    A ``MetadataStore`` travels as its payload (entries stay raw JSON values; the receiving
-    process indexes them again and parses certificates lazily); any other picklable object as
-    itself.
-    """
-    if store is None:
-        return ("none", b"")
-    entries = getattr(store, "_entries_raw", None)
-    if isinstance(entries, list) and hasattr(store, "no") and hasattr(store, "next_update"):
-        payload = {
-            "no": store.no,
-            "nextUpdate": store.next_update.isoformat(),
-            "legalHeader": getattr(store, "legal_header", None),
-            "entries": entries,
-        }
-        return ("payload", pickle.dumps((payload, getattr(store, "source", "payload")), protocol=pickle.HIGHEST_PROTOCOL))
-    return ("pickle", pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL))
+def freeze_metadata(store: Any) -> bytes:
+    """Serialise a metadata store once, to send it to worker processes. A ``MetadataStore``
+    pickles as its payload; the receiving process indexes it again and parses certificates
+    lazily."""
+    return pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def thaw_metadata(frozen: tuple[str, bytes]) -> Any:
-    kind, data = frozen
-    if kind == "none":
-        return None
-    if kind == "payload":
-        from .metadata import MetadataStore
-
-        payload, source = pickle.loads(data)
-        return MetadataStore(payload, source=source)
-    return pickle.loads(data)
+def thaw_metadata(frozen: bytes) -> Any:
+    return pickle.loads(frozen)
 
 
 # --------------------------------------------------------------------------- one record
 
 
 _TO_STD = bytes.maketrans(b"-_", b"+/")
-
-
-def _b64(value: Any, field: str) -> bytes:
-    """``response.b64decode`` (base64url or standard, padded or not), faster on long text:
-    ``bytes.translate`` is an order of magnitude quicker than ``str.translate``. Anything the
-    fast path refuses goes through ``b64decode`` for the same verdict and error."""
-    if type(value) is str:
-        try:
-            b = value.encode("ascii").strip().rstrip(b"=").translate(_TO_STD)
-            if len(b) % 4 != 1:
-                return binascii.a2b_base64(b + b"=" * (-len(b) % 4), strict_mode=True)
-        except (UnicodeEncodeError, binascii.Error, ValueError):
-            pass
-    return b64decode(value, field)
+_b64 = b64decode  # response.b64decode: base64url or standard, padded or not
 
 
 _KEY = 24  # characters that index a known run
@@ -464,7 +429,7 @@ def _changed(r: Mapping[str, Any], trusted: bool, status: str | None, trust_erro
 _WORKER_JOB: _Job | None = None
 
 
-def _worker_init(frozen: tuple[str, bytes], policy: Policy | None, at: str, mode: str,
+def _worker_init(frozen: bytes, policy: Policy | None, at: str, mode: str,
                  trust_anchors: TrustAnchors | None, now: datetime) -> None:
     global _WORKER_JOB
     _WORKER_JOB = _Job(thaw_metadata(frozen), policy, at, mode, trust_anchors, now)

@@ -30,13 +30,13 @@ _STORES: dict[str, Any] = {}  # token -> thawed store, per worker process
 _PLUGIN_NAME = "fastattest-metadata-"
 
 
-def _freeze(metadata: Any) -> tuple[str, tuple[str, bytes]]:
+def _freeze(metadata: Any) -> tuple[str, bytes]:
     frozen = batch.freeze_metadata(metadata)
-    token = hashlib.sha256(frozen[0].encode() + frozen[1]).hexdigest()[:32]
+    token = hashlib.sha256(frozen).hexdigest()[:32]
     return token, frozen
 
 
-def _store(token: str, frozen: tuple[str, bytes] | None) -> Any:
+def _store(token: str, frozen: bytes | None) -> Any:
     store = _STORES.get(token)
     if store is None and token not in _STORES:
         if frozen is None:
@@ -54,7 +54,7 @@ except ImportError:  # pragma: no cover - distributed is part of the dask extra
 class MetadataPlugin(_WorkerPlugin):  # type: ignore[misc,valid-type]
     """Thaws the metadata store once when a worker starts (or when registered)."""
 
-    def __init__(self, token: str, frozen: tuple[str, bytes]) -> None:
+    def __init__(self, token: str, frozen: bytes) -> None:
         self.token = token
         self.frozen = frozen
         self.name = _PLUGIN_NAME + token
@@ -66,13 +66,13 @@ class MetadataPlugin(_WorkerPlugin):  # type: ignore[misc,valid-type]
         _STORES.pop(self.token, None)
 
 
-def _partition(records: Iterable[Any], token: str, frozen: tuple[str, bytes] | None,
+def _partition(records: Iterable[Any], token: str, frozen: bytes | None,
                kw: dict[str, Any]) -> list[dict[str, Any]]:
     store = _store(token, frozen)
     return [r.to_dict() for r in batch.reverify(records, metadata=store, workers=1, **kw)]
 
 
-def _partition_paths(pairs: Iterable[tuple[str, str]], token: str, frozen: tuple[str, bytes] | None,
+def _partition_paths(pairs: Iterable[tuple[str, str]], token: str, frozen: bytes | None,
                      kw: dict[str, Any]) -> list[dict[str, Any]]:
     store = _store(token, frozen)
     lines, paths = [], []

@@ -835,6 +835,16 @@ class MetadataStore:
         self._by_kid = by_kid
         self._by_aaid = by_aaid
 
+    def to_payload(self) -> dict[str, Any]:
+        """The payload this store was built from (entries as raw JSON values)."""
+        return {"legalHeader": self.legal_header, "no": self.no, "nextUpdate": self.next_update.isoformat(),
+                "entries": self._entries_raw}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its payload: parsed certificates and trust stores are rebuilt lazily by the
+        # receiving process (batch workers, Dask), never shipped.
+        return (_rebuild_store, (self.to_payload(), self.source, self.chain))
+
     # ----- constructors
 
     @classmethod
@@ -1151,6 +1161,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
             raise
     except OSError as exc:
         raise MetadataError("metadata.fetch_failed", f"the metadata cache {path} could not be written: {exc}") from None
+
+
+def _rebuild_store(payload: dict[str, Any], source: str, chain: tuple[bytes, ...]) -> MetadataStore:
+    return MetadataStore(payload, source=source, chain=chain)
 
 
 def fingerprint(der: bytes) -> str:

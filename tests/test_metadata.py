@@ -920,3 +920,13 @@ def test_B03_fetch_downloads_crls_from_distribution_points(server: _Server, tmp_
     assert not (tmp_path / md.CACHE_FILE).exists()
     server.serve("/ca.crl", crl(inter, inter_key), ctype="application/pkix-crl")
     assert MetadataStore.fetch(url, **kw).no == 10
+
+
+def test_store_pickles_as_its_payload() -> None:
+    import pickle
+
+    store = MetadataStore.load()
+    back = pickle.loads(pickle.dumps(store))
+    assert (back.no, back.next_update, len(back)) == (store.no, store.next_update, len(store))
+    e = next(iter(store))
+    assert back.entry(e.aaguid).description == e.description if e.aaguid else True
