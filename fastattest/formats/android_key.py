@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from .. import algorithms, certificates, trust
 from ..errors import VerificationError
 from . import Context, StatementResult
+from ._pinned import pinned_store
 
 OID_KEY_DESCRIPTION = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.1.17")
 _FIELDS = frozenset({"alg", "sig", "x5c"})
@@ -243,11 +244,8 @@ def spki(public_key: Any) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-@lru_cache(maxsize=1)
 def pinned_anchors() -> trust.TrustStore:
-    from ._pinned import read_pinned
-
-    return trust.store_from(read_pinned(PINNED_ROOTS))
+    return pinned_store(PINNED_ROOTS)
 
 
 def verify(stmt: dict, ctx: Context) -> StatementResult:

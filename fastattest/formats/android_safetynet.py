@@ -15,7 +15,6 @@ import hmac
 import json
 import re
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -25,6 +24,7 @@ from cryptography.x509.oid import NameOID
 from .. import algorithms, certificates, trust
 from ..errors import VerificationError
 from . import Context, StatementResult
+from ._pinned import pinned_store
 
 HOSTNAME = "attest.android.com"
 MAX_RESPONSE = 64 * 1024
@@ -116,11 +116,8 @@ def _signature(alg: algorithms.Algorithm, sig: bytes) -> bytes:
     return encode_dss_signature(int.from_bytes(sig[:n], "big"), int.from_bytes(sig[n:], "big"))
 
 
-@lru_cache(maxsize=1)
 def pinned_anchors() -> trust.TrustStore:
-    from ._pinned import read_pinned
-
-    return trust.store_from(read_pinned(PINNED_ROOTS))
+    return pinned_store(PINNED_ROOTS)
 
 
 def verify(stmt: dict, ctx: Context) -> StatementResult:

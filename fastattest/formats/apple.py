@@ -17,6 +17,7 @@ from cryptography import x509
 from .. import certificates, trust
 from ..errors import VerificationError
 from . import Context, StatementResult
+from ._pinned import pinned_store
 from .android_key import spki
 
 OID_APPLE_NONCE = x509.ObjectIdentifier("1.2.840.113635.100.8.2")
@@ -43,11 +44,8 @@ def parse_nonce(value: bytes) -> bytes:
     return nonce
 
 
-@lru_cache(maxsize=1)
 def pinned_anchors() -> trust.TrustStore:
-    from ._pinned import read_pinned
-
-    return trust.store_from(read_pinned(PINNED_ROOTS))
+    return pinned_store(PINNED_ROOTS)
 
 
 def verify(stmt: dict, ctx: Context) -> StatementResult:
