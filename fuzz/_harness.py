@@ -14,6 +14,7 @@ fuzzed as a black box (its Python-visible results still steer the Python layer's
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,10 @@ if _core_dir:
     ctypes.CDLL(os.path.join(_core_dir, "libfuzzer_no_main.so"), mode=os.RTLD_NOW | os.RTLD_GLOBAL)
 
 SLOW_MS = float(os.environ.get("FUZZ_SLOW_MS", "100"))
+# Long runs only: a regex for a reported, still-open bug (e.g. "error parsing asn1 value") whose
+# escapes are counted and skipped so the run can go on finding other things. Never set in CI.
+_KNOWN = os.environ.get("FUZZ_KNOWN")
+KNOWN_HITS = 0
 
 with atheris.instrument_imports(include=["fastattest"]):
     import fastattest  # noqa: E402,F401
@@ -61,11 +66,19 @@ class SlowInput(Exception):
 
 
 def _timed(fn: Callable[[bytes], Any], data: bytes) -> float:
+    global KNOWN_HITS
     t0 = time.perf_counter()
     try:
         fn(data)
     except VerificationError:
         pass
+    except Exception as exc:  # noqa: BLE001 - only a known, reported bug is tolerated
+        if not _KNOWN or not re.search(_KNOWN, f"{type(exc).__name__}: {exc}"):
+            raise
+        KNOWN_HITS += 1
+        if KNOWN_HITS in (1, 10, 100, 1000, 10000):
+            print(f"FUZZ_KNOWN: {KNOWN_HITS} inputs hit the known bug ({type(exc).__name__}: {exc})",
+                  file=sys.stderr, flush=True)
     return (time.perf_counter() - t0) * 1000.0
 
 

@@ -180,7 +180,7 @@ def mutate_client_data(rng: random.Random, cdj: bytes, origin: str) -> bytes:
         return bytes_mutate(rng, cdj, 32)
     try:
         cd = json.loads(cdj)
-    except ValueError:
+    except (ValueError, RecursionError):
         return bytes_mutate(rng, cdj, 32)
     if not isinstance(cd, dict):
         return bytes_mutate(rng, cdj, 32)

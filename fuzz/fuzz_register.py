@@ -15,6 +15,7 @@ import random
 from typing import Any
 
 import _harness  # noqa: F401
+import atheris
 import cbor2
 from _cases import b64u, contexts, decode_case, encode_case, parse_auth_data_loose
 from _harness import check, main
@@ -71,6 +72,13 @@ def _seed_case(rng: random.Random) -> list[Any]:
 
 
 def custom_mutator(data: bytes, max_size: int, seed: int) -> bytes:
+    try:
+        return _mutate(data, max_size, seed)
+    except Exception:  # noqa: BLE001 - a mutator bug must not end the run: fall back to bytes
+        return atheris.Mutate(data, max_size)
+
+
+def _mutate(data: bytes, max_size: int, seed: int) -> bytes:
     rng = random.Random(seed)
     case = decode_case(data, 4)
     if case is None or not isinstance(case[1], bytes) or not isinstance(case[2], bytes):

@@ -15,6 +15,7 @@ import random
 from typing import Any
 
 import _harness  # noqa: F401
+import atheris
 import softauthn as sa
 from _cases import b64u, contexts, decode_case, encode_case
 from _harness import check, main
@@ -75,6 +76,13 @@ def _seed(rng: random.Random) -> list[Any]:
 
 
 def custom_mutator(data: bytes, max_size: int, seed: int) -> bytes:
+    try:
+        return _mutate(data, max_size, seed)
+    except Exception:  # noqa: BLE001 - a mutator bug must not end the run: fall back to bytes
+        return atheris.Mutate(data, max_size)
+
+
+def _mutate(data: bytes, max_size: int, seed: int) -> bytes:
     rng = random.Random(seed)
     case = decode_case(data, 6)
     if case is None or not all(isinstance(x, bytes) for x in case[1:4]):

@@ -22,6 +22,9 @@ if [ -z "$PY" ]; then
 fi
 [ -f "fuzz/fuzz_$TARGET.py" ] || { echo "unknown target $TARGET" >&2; exit 2; }
 
+# register/verify use a custom mutator, which libFuzzer only sees when atheris links it itself:
+# those run on the in-place core (Python-layer coverage), never the preloaded native build.
+case $TARGET in register|verify) unset FASTATTEST_CORE_DIR; FUZZ_NATIVE=0;; esac
 if [ -z "${FASTATTEST_CORE_DIR:-}" ]; then
   native=${FUZZ_NATIVE:-$(command -v clang >/dev/null && echo 1 || echo 0)}
   if [ "$native" = 1 ]; then

@@ -329,9 +329,25 @@ def test_cap_rsa_bounds() -> None:
     assert code_of(_core.parse_cose_key, cbor2.dumps(big_e)) == "cose.weak_key"
 
 
+def _att_obj(fmt: str, att_stmt) -> bytes:
+    key = sa.cose_key(-7, ec.generate_private_key(ec.SECP256R1()).public_key())
+    ad = sa.build_auth_data(RP_ID, aaguid=sa.ZERO_AAGUID, credential_id=b"c" * 16, credential_public_key=key)
+    return sa.encode_attestation_object(fmt, att_stmt, ad)
+
+
 def test_cap_compound_statements() -> None:
+    from fastattest import verify_attestation
     from fastattest.formats import compound
-    assert compound.MAX_STATEMENTS == 8
+    part = {"fmt": "none", "attStmt": {}}
+    assert code_of(verify_attestation, _att_obj("compound", [part] * (compound.MAX_STATEMENTS + 1)),
+                   b"\x00" * 32) == "compound.too_many"
+
+
+def test_cap_safetynet_response() -> None:
+    from fastattest import verify_attestation
+    from fastattest.formats import android_safetynet as sn
+    stmt = {"ver": "1", "response": b"a" * (sn.MAX_RESPONSE + 1)}
+    assert code_of(verify_attestation, _att_obj("android-safetynet", stmt), b"\x00" * 32) == "input.too_large"
 
 
 # ------------------------------------------------------------------ bugs found by fuzzing
@@ -348,6 +364,36 @@ def test_P08_subject_invalid_utf8(challenge: bytes) -> None:
     reg.att_stmt["x5c"] = [bad] + reg.x5c[1:]
     reg.resign()
     assert register_code(reg.to_json(), challenge) in ("certificate.malformed", "certificate.subject")
+
+
+def _packed_with_leaf(challenge: bytes, mutate) -> tuple[RelyingParty, dict]:
+    ca = sa.TestCA()
+    auth = sa.SoftAuthenticator("packed", ca=ca)
+    reg = auth.make_registration(RP_ID, ORIGIN, challenge)
+    leaf = reg.x5c[0]
+    bad = mutate(leaf)
+    assert len(bad) == len(leaf) and bad != leaf
+    reg.att_stmt["x5c"] = [bad] + reg.x5c[1:]
+    reg.resign()
+    return RelyingParty(RP_ID, [ORIGIN], trust_anchors=ca.trust_anchors()), reg.to_json()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: invalid UTF-8 in the leaf issuer name makes cryptography's lazy "
+                                       "cert.issuer raise ValueError out of trust.TrustStore.issuers_of (fuzz_register)")
+def test_X02_issuer_invalid_utf8(challenge: bytes) -> None:
+    party, resp = _packed_with_leaf(challenge, lambda leaf: leaf.replace(b"Test Root CA", b"Test R\x9a\x9at CA", 1))
+    assert code_of(party.register, resp, challenge) == "certificate.malformed"
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a malformed basicConstraints extension value makes cryptography's "
+                                       "lazy cert.extensions raise ValueError out of the packed leaf checks")
+def test_P08_basic_constraints_malformed(challenge: bytes) -> None:
+    def set_not_sequence(leaf: bytes) -> bytes:
+        i = leaf.index(bytes.fromhex("0603551d13"))              # OID 2.5.29.19 basicConstraints
+        j = leaf.index(b"\x04", i + 5)                            # its extnValue OCTET STRING
+        return leaf[:j + 2] + b"\x31" + leaf[j + 3:]              # SEQUENCE -> SET inside
+    party, resp = _packed_with_leaf(challenge, set_not_sequence)
+    assert code_of(party.register, resp, challenge) == "certificate.malformed"
 
 
 # ------------------------------------------------------------------ the coverage table
