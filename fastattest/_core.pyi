@@ -124,3 +124,7 @@ class TpmAttest:
 def parse_tpm_attest(data: bytes) -> TpmAttest:
     """TPMS_ATTEST of type TPM_ST_ATTEST_CERTIFY (else tpm.certinfo_type); magic is returned,
     not checked. Codes: tpm.truncated, tpm.size_exceeded, tpm.invalid_value, tpm.trailing_bytes."""
+
+def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
+    """base64url or standard base64, padding optional, surrounding whitespace ignored; bytes pass
+    through; anything else raises ``response.invalid_base64``."""

@@ -690,4 +690,67 @@ def check_ecdsa_der(sig, max_int_len) -> None:
         _fail("signature.malformed", "bytes follow the ECDSA signature INTEGERs")  # P12
 
 
+
+# ------------------------------------------------------------------------------------------
+# base64url / base64 (RFC 4648 §5 and §4) for the JSON envelope: either alphabet, padding
+# optional, nothing else (no whitespace inside, no characters outside the alphabets)
+# ------------------------------------------------------------------------------------------
+cdef signed char _B64[256]
+cdef int _i
+for _i in range(256):
+    _B64[_i] = -1
+cdef const unsigned char* _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+for _i in range(64):
+    _B64[_ALPHABET[_i]] = _i
+_B64[45] = 62  # '-'
+_B64[95] = 63  # '_'
+
+
+def b64decode(value, str field="value") -> bytes:
+    """Decode base64url or standard base64, padded or not; anything else raises
+    ``response.invalid_base64``. Leading/trailing whitespace is ignored."""
+    cdef bytes raw
+    if type(value) is str:
+        if not (<str>value).isascii():
+            _fail("response.invalid_base64", "%s is not valid base64url" % field)
+        raw = (<str>value).encode("ascii")
+    elif isinstance(value, (bytes, bytearray)):
+        return bytes(value)  # already binary
+    else:
+        _fail("response.invalid_base64", "%s is not a base64url string" % field)
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(raw)
+    cdef Py_ssize_t start = 0, end = PyBytes_GET_SIZE(raw)
+    if end > MAX_INPUT * 2:
+        _fail("input.too_large", "%s is larger than the size limit" % field)
+    while start < end and (p[start] == 32 or 9 <= p[start] <= 13):
+        start += 1
+    while end > start and (p[end - 1] == 32 or 9 <= p[end - 1] <= 13):
+        end -= 1
+    while end > start and p[end - 1] == 61:  # '='
+        end -= 1
+    cdef Py_ssize_t n = end - start
+    if n % 4 == 1:
+        _fail("response.invalid_base64", "%s is not valid base64url" % field)
+    cdef Py_ssize_t out_len = (n // 4) * 3 + (0 if n % 4 == 0 else (n % 4) - 1)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, out_len)
+    cdef unsigned char* o = <unsigned char*>PyBytes_AS_STRING(out)
+    cdef Py_ssize_t i = start, j = 0
+    cdef unsigned int acc = 0
+    cdef int bits = 0
+    cdef signed char v
+    while i < end:
+        v = _B64[p[i]]
+        if v < 0:
+            _fail("response.invalid_base64", "%s is not valid base64url" % field)
+        acc = ((acc << 6) | <unsigned int>v) & 0xFFFFFF
+        bits += 6
+        if bits >= 8:
+            bits -= 8
+            if j >= out_len:  # cannot happen given out_len; defensive bound
+                _fail("response.invalid_base64", "%s is not valid base64url" % field)
+            o[j] = <unsigned char>((acc >> bits) & 0xFF)
+            j += 1
+        i += 1
+    return out
+
 include "_tpm.pxi"

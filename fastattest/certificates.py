@@ -51,6 +51,11 @@ def load(der: bytes) -> CertInfo:
     try:
         cert = x509.load_der_x509_certificate(der)
         public_key = cert.public_key()
+        # cryptography decodes names and extensions lazily, and raises ValueError on first use
+        # (invalid UTF-8 in a name, a malformed extension value): decode them here, once, so
+        # a malformed certificate fails at load with a code and never later (fuzz finding).
+        cert.subject, cert.issuer, cert.extensions  # noqa: B018
+        cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
     except Exception as exc:  # cryptography raises ValueError and friends for bad DER or keys
         raise VerificationError("certificate.malformed", f"certificate could not be parsed: {exc}") from None
     return CertInfo(der, cert, public_key, key_identifier(public_key))

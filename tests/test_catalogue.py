@@ -350,9 +350,7 @@ def test_cap_safetynet_response() -> None:
     assert code_of(verify_attestation, _att_obj("android-safetynet", stmt), b"\x00" * 32) == "input.too_large"
 
 
-# ------------------------------------------------------------------ bugs found by fuzzing
-@pytest.mark.xfail(strict=True, reason="bug: invalid UTF-8 in the leaf subject makes cryptography's lazy "
-                                       "cert.subject raise ValueError out of check_packed_leaf (fuzz_register)")
+# ------------------------------------------------------------------ bugs found by fuzzing (fixed: certificates.load decodes names and extensions eagerly)
 def test_P08_subject_invalid_utf8(challenge: bytes) -> None:
     auth = sa.SoftAuthenticator("packed")
     reg = auth.make_registration(RP_ID, ORIGIN, challenge)
@@ -378,15 +376,11 @@ def _packed_with_leaf(challenge: bytes, mutate) -> tuple[RelyingParty, dict]:
     return RelyingParty(RP_ID, [ORIGIN], trust_anchors=ca.trust_anchors()), reg.to_json()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: invalid UTF-8 in the leaf issuer name makes cryptography's lazy "
-                                       "cert.issuer raise ValueError out of trust.TrustStore.issuers_of (fuzz_register)")
 def test_X02_issuer_invalid_utf8(challenge: bytes) -> None:
     party, resp = _packed_with_leaf(challenge, lambda leaf: leaf.replace(b"Test Root CA", b"Test R\x9a\x9at CA", 1))
     assert code_of(party.register, resp, challenge) == "certificate.malformed"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a malformed basicConstraints extension value makes cryptography's "
-                                       "lazy cert.extensions raise ValueError out of the packed leaf checks")
 def test_P08_basic_constraints_malformed(challenge: bytes) -> None:
     def set_not_sequence(leaf: bytes) -> bytes:
         i = leaf.index(bytes.fromhex("0603551d13"))              # OID 2.5.29.19 basicConstraints

@@ -23,11 +23,7 @@ TARGETS = ("cbor", "auth_data", "cose", "tpm", "client_data", "register", "verif
 SECONDS = int(os.environ.get("FUZZ_SHORT_SECONDS", "14"))
 
 # traceback text of a reported, not yet fixed bug -> the xfail test that pins it
-KNOWN_BUGS: dict[str, str] = {
-    # cryptography parses names and extensions lazily: ValueError escapes after certificates.load
-    "error parsing asn1 value": "tests/test_catalogue.py::test_P08_subject_invalid_utf8, "
-                                "test_X02_issuer_invalid_utf8, test_P08_basic_constraints_malformed",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

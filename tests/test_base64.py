@@ -1,0 +1,41 @@
+"""The envelope's base64 decoder (compiled core): both alphabets, padding optional, strict."""
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+from hypothesis import given, strategies as st
+
+from fastattest import VerificationError, _core
+
+
+@given(st.binary(max_size=300))
+def test_both_alphabets_padded_or_not(data):
+    url = base64.urlsafe_b64encode(data).decode()
+    std = base64.b64encode(data).decode()
+    for text in (url, url.rstrip("="), std, std.rstrip("="), f" {std}\n"):
+        assert _core.b64decode(text) == data
+
+
+@pytest.mark.parametrize("bad", ["A", "AAAAA", "AB CD", "AB$D", "é", "AA==AA", "\x00AAA", 5, None, ["AA"]])
+def test_refused(bad):
+    with pytest.raises(VerificationError) as ei:
+        _core.b64decode(bad, "field")
+    assert ei.value.code == "response.invalid_base64"
+
+
+def test_bytes_pass_through_and_size_cap():
+    assert _core.b64decode(b"\x00\xff") == b"\x00\xff"
+    with pytest.raises(VerificationError) as ei:
+        _core.b64decode("A" * (3 * 1024 * 1024))
+    assert ei.value.code == "input.too_large"
+
+
+def test_random_text_never_escapes():
+    for _ in range(2000):
+        text = os.urandom(12).decode("latin-1")
+        try:
+            _core.b64decode(text)
+        except VerificationError:
+            pass
