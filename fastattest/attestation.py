@@ -54,6 +54,9 @@ class AttestationResult:
 TrustAnchors = Mapping[str, Sequence[bytes | str]]
 
 
+_uuid = lru_cache(maxsize=4096)(lambda raw: UUID(bytes=raw))  # few models, many registrations
+
+
 @lru_cache(maxsize=256)
 def _stores_cached(items: tuple[tuple[str, tuple[bytes | str, ...]], ...]) -> dict[str, trust.TrustStore]:
     return {fmt: trust.store_from(certs) for fmt, certs in items}
@@ -137,7 +140,7 @@ def _assess(
     policy: Policy,
 ) -> AttestationResult:
     """§7.1 steps 22-24: obtain trust anchors and assess the attestation's trustworthiness."""
-    aaguid = UUID(bytes=aaguid_bytes)
+    aaguid = _uuid(aaguid_bytes)
     if st.parts:  # compound (§8.9): every part is assessed on its own
         parts = tuple(_assess(p.details.get("fmt", fmt), p, aaguid_bytes, anchors, metadata, now, policy) for p in st.parts)
         ok = [p.trusted for p in parts]

@@ -1,7 +1,7 @@
 """CollectedClientData checks (WebAuthn L3 §5.8.1; §7.1 steps 5-12; §7.2 steps 10-15)."""
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 from typing import Any
 
@@ -42,8 +42,12 @@ def parse(raw: bytes) -> dict[str, Any]:
     return obj
 
 
+_TO_URL = bytes.maketrans(b"+/", b"-_")
+
+
 def encode_challenge(challenge: bytes) -> str:
-    return base64.urlsafe_b64encode(challenge).rstrip(b"=").decode("ascii")
+    """base64url without padding (WebAuthn L3 §5.8.1 challenge member)."""
+    return binascii.b2a_base64(challenge, newline=False).rstrip(b"=").translate(_TO_URL).decode("ascii")
 
 
 def verify(

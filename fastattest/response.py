@@ -34,7 +34,7 @@ def load_json(response: Any) -> Mapping[str, Any]:
             response = json.loads(response)
         except (ValueError, RecursionError) as exc:
             raise VerificationError("response.malformed", f"response is not JSON: {exc}") from None
-    if not isinstance(response, Mapping):
+    if type(response) is not dict and not isinstance(response, Mapping):
         raise VerificationError("response.malformed", "response is not a JSON object")
     return response
 
@@ -64,17 +64,17 @@ def parse(response: Any, *, registration: bool) -> Envelope:
     if obj.get("type", "public-key") != "public-key":
         raise VerificationError("response.type", "credential type is not public-key")
     inner = _field(obj, "response")
-    if not isinstance(inner, Mapping):
+    if type(inner) is not dict and not isinstance(inner, Mapping):
         raise VerificationError("response.malformed", "response.response is not an object")
     raw_id = b64decode(_field(obj, "rawId") if "rawId" in obj else _field(obj, "id"), "rawId")
-    if "id" in obj and b64decode(obj["id"], "id") != raw_id:
+    if "id" in obj and obj["id"] != obj.get("rawId") and b64decode(obj["id"], "id") != raw_id:
         raise VerificationError("response.credential_id_mismatch", "id and rawId differ")
     cdj = b64decode(_field(inner, "clientDataJSON", "response.response"), "clientDataJSON")
     transports = inner.get("transports", obj.get("transports", ())) or ()
     if not isinstance(transports, (list, tuple)) or not all(isinstance(t, str) for t in transports):
         raise VerificationError("response.malformed", "transports is not a list of strings")
     ext = obj.get("clientExtensionResults", {}) or {}
-    if not isinstance(ext, Mapping):
+    if type(ext) is not dict and not isinstance(ext, Mapping):
         raise VerificationError("response.malformed", "clientExtensionResults is not an object")
     attachment = obj.get("authenticatorAttachment")
     if registration:
