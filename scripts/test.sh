@@ -16,3 +16,5 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test,dask,example]'
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# the benchmark suites in short mode: each body once, verdicts only (never fails on timing noise)
+.venv/bin/python -m pytest -q -p no:cacheprovider bench/ --benchmark-disable
