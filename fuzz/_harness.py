@@ -83,12 +83,16 @@ def _timed(fn: Callable[[bytes], Any], data: bytes) -> float:
 
 
 def check(fn: Callable[[bytes], Any], data: bytes) -> None:
-    """Run ``fn(data)``: VerificationError is a pass; any other exception propagates; slow fails."""
+    """Run ``fn(data)``: VerificationError is a pass; any other exception propagates; slow fails.
+
+    A slow first run is re-timed twice and fails only if every run exceeds SLOW_MS: on a loaded
+    2-core machine a GC pause or a descheduled process is not a finding (a 2-byte TPM input once
+    "took" 179 ms that way)."""
     ms = _timed(fn, data)
     if ms > SLOW_MS:
-        ms2 = _timed(fn, data)
-        if ms2 > SLOW_MS:
-            raise SlowInput(f"input of {len(data)} bytes took {ms:.1f} ms and {ms2:.1f} ms (> {SLOW_MS} ms)")
+        runs = [ms, _timed(fn, data), _timed(fn, data)]
+        if min(runs) > SLOW_MS:
+            raise SlowInput(f"input of {len(data)} bytes took {', '.join(f'{r:.1f}' for r in runs)} ms (> {SLOW_MS} ms)")
 
 
 def main(test_one_input: Callable[[bytes], None], custom_mutator: Callable[[bytes, int, int], bytes] | None = None) -> None:
