@@ -128,3 +128,6 @@ def parse_tpm_attest(data: bytes) -> TpmAttest:
 def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
     """base64url or standard base64, padding optional, surrounding whitespace ignored; bytes pass
     through; anything else raises ``response.invalid_base64``."""
+
+def b64url_decode(data: bytes, field: str = ...) -> bytes:
+    """RFC 7515 §2 base64url without padding, strictly (JWS segments); the GIL is released."""

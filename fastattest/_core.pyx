@@ -706,9 +706,42 @@ _B64[45] = 62  # '-'
 _B64[95] = 63  # '_'
 
 
+cdef bytes _b64_decode(const unsigned char* p, Py_ssize_t start, Py_ssize_t end, bint url_only, str field):
+    """Decode p[start:end] (no padding left): either alphabet, or base64url only."""
+    cdef Py_ssize_t n = end - start
+    if n % 4 == 1:
+        _fail("response.invalid_base64", "%s is not valid base64url" % field)
+    cdef Py_ssize_t out_len = (n // 4) * 3 + (0 if n % 4 == 0 else (n % 4) - 1)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, out_len)
+    cdef unsigned char* o = <unsigned char*>PyBytes_AS_STRING(out)
+    cdef Py_ssize_t i = start, j = 0
+    cdef unsigned int acc = 0
+    cdef int bits = 0
+    cdef signed char v
+    cdef unsigned char c
+    with nogil:
+        while i < end:
+            c = p[i]
+            v = _B64[c]
+            if v < 0 or (url_only and (c == 43 or c == 47)):  # '+' '/' are not base64url
+                break
+            acc = ((acc << 6) | <unsigned int>v) & 0xFFFFFF
+            bits += 6
+            if bits >= 8:
+                bits -= 8
+                if j >= out_len:  # cannot happen given out_len; defensive bound
+                    break
+                o[j] = <unsigned char>((acc >> bits) & 0xFF)
+                j += 1
+            i += 1
+    if i != end:
+        _fail("response.invalid_base64", "%s is not valid base64url" % field)
+    return out
+
+
 def b64decode(value, str field="value") -> bytes:
     """Decode base64url or standard base64, padded or not; anything else raises
-    ``response.invalid_base64``. Leading/trailing whitespace is ignored."""
+    ``response.invalid_base64``. Leading/trailing whitespace is ignored; bytes pass through."""
     cdef bytes raw
     if type(value) is str:
         if not (<str>value).isascii():
@@ -728,29 +761,15 @@ def b64decode(value, str field="value") -> bytes:
         end -= 1
     while end > start and p[end - 1] == 61:  # '='
         end -= 1
-    cdef Py_ssize_t n = end - start
-    if n % 4 == 1:
-        _fail("response.invalid_base64", "%s is not valid base64url" % field)
-    cdef Py_ssize_t out_len = (n // 4) * 3 + (0 if n % 4 == 0 else (n % 4) - 1)
-    cdef bytes out = PyBytes_FromStringAndSize(NULL, out_len)
-    cdef unsigned char* o = <unsigned char*>PyBytes_AS_STRING(out)
-    cdef Py_ssize_t i = start, j = 0
-    cdef unsigned int acc = 0
-    cdef int bits = 0
-    cdef signed char v
-    while i < end:
-        v = _B64[p[i]]
-        if v < 0:
-            _fail("response.invalid_base64", "%s is not valid base64url" % field)
-        acc = ((acc << 6) | <unsigned int>v) & 0xFFFFFF
-        bits += 6
-        if bits >= 8:
-            bits -= 8
-            if j >= out_len:  # cannot happen given out_len; defensive bound
-                _fail("response.invalid_base64", "%s is not valid base64url" % field)
-            o[j] = <unsigned char>((acc >> bits) & 0xFF)
-            j += 1
-        i += 1
-    return out
+    return _b64_decode(p, start, end, False, field)
+
+
+def b64url_decode(data, str field="value") -> bytes:
+    """RFC 7515 §2 base64url without padding, strictly (JWS segments): no '+', '/', '=' or
+    whitespace. The GIL is released while decoding."""
+    if type(data) is not bytes:
+        _fail("response.invalid_base64", "%s is not a byte string" % field)
+    return _b64_decode(<const unsigned char*>PyBytes_AS_STRING(data), 0, PyBytes_GET_SIZE(data), True, field)
+
 
 include "_tpm.pxi"

@@ -39,3 +39,19 @@ def test_random_text_never_escapes():
             _core.b64decode(text)
         except VerificationError:
             pass
+
+
+@given(st.binary(max_size=300))
+def test_b64url_strict_for_jws(data):
+    text = base64.urlsafe_b64encode(data).rstrip(b"=")
+    assert _core.b64url_decode(text) == data
+    if b"=" not in base64.urlsafe_b64encode(data):
+        return
+    with pytest.raises(VerificationError):
+        _core.b64url_decode(base64.urlsafe_b64encode(data))  # padding is not allowed in a JWS
+
+
+@pytest.mark.parametrize("bad", [b"ab+c", b"ab/c", b"ab c", b"a", b"abcd\n", "text"])
+def test_b64url_refuses(bad):
+    with pytest.raises(VerificationError):
+        _core.b64url_decode(bad)
