@@ -162,7 +162,8 @@ def _assess(
     path = None
     for store in stores:
         try:
-            path = trust.validate_path(st.trust_path, store, now, anchor_in_chain=st.anchor_in_chain)
+            path = trust.validate_path(st.trust_path, store, now, anchor_in_chain=st.anchor_in_chain,
+                                       allow_weak=policy.allow_weak_certificates)
             break
         except VerificationError as exc:
             # keep the most telling reason: a broken or expired chain beats "not our anchor"

@@ -202,6 +202,7 @@ CODES: dict[str, str] = {
     "trust.path_too_long": "the certificate chain is too long",
     "trust.revoked": "a certificate in the chain is revoked",
     "trust.anchor_invalid": "a configured trust anchor is not a valid certificate",
+    "trust.weak_crypto": "a certificate on the path uses a weak hash or key",
     # --- metadata (FIDO MDS3)
     "metadata.malformed": "metadata BLOB is malformed",
     "metadata.not_a_blob": "data is not a metadata BLOB",

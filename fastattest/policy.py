@@ -40,6 +40,8 @@ class Policy:
     - ``compound_require_all``: compound attestation is trusted only if every statement is.
     - ``safetynet_max_age`` / ``safetynet_require_cts``: android-safetynet freshness (seconds) and
       ctsProfileMatch.
+    - ``allow_weak_certificates``: trust attestation chains with SHA-1 signatures or RSA keys
+      under 2048 bits (catalogue X11; off by default).
     """
 
     require_trusted: bool = False
@@ -55,6 +57,7 @@ class Policy:
     compound_require_all: bool = True
     safetynet_max_age: int = 60
     safetynet_require_cts: bool = True
+    allow_weak_certificates: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

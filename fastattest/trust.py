@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtensionOID
 
 from . import certificates
@@ -131,6 +132,27 @@ def _check_ca(cert: x509.Certificate, below: int) -> None:
         pass
 
 
+_WEAK_HASHES = frozenset({"sha1", "md5"})
+
+
+def _check_strength(path: Sequence[certificates.CertInfo]) -> None:
+    """X11: every signature on the path uses a collision-resistant hash, and every key on it
+    (the leaf's signs the attestation, the others sign certificates) has at least 112-bit strength."""
+    for depth, info in enumerate(path):
+        key = info.public_key
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
+            raise VerificationError("trust.weak_crypto", f"a certificate on the path has a {key.key_size}-bit RSA key")
+        if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256:
+            raise VerificationError("trust.weak_crypto", f"a certificate on the path has a {key.curve.name} key")
+        if depth + 1 < len(path):  # the anchor's own signature is not part of the path
+            try:
+                alg = info.cert.signature_hash_algorithm
+            except Exception:  # unsupported signature algorithms are refused by path building already
+                alg = None
+            if alg is not None and alg.name in _WEAK_HASHES:
+                raise VerificationError("trust.weak_crypto", f"a certificate on the path is signed with {alg.name.upper()}")
+
+
 def _window(infos: Sequence[certificates.CertInfo]) -> tuple[datetime, datetime]:
     start = max(i.cert.not_valid_before_utc for i in infos)
     end = min(i.cert.not_valid_after_utc for i in infos)
@@ -149,15 +171,22 @@ _PATHS_MAX = 8192
 
 
 def validate_path(
-    x5c: tuple[bytes, ...], store: TrustStore, now: datetime | None = None, *, anchor_in_chain: bool = False
+    x5c: tuple[bytes, ...],
+    store: TrustStore,
+    now: datetime | None = None,
+    *,
+    anchor_in_chain: bool = False,
+    allow_weak: bool = False,
 ) -> tuple[bytes, ...]:
     """Validate x5c (leaf first) to an anchor of ``store`` at ``now``; return the path, anchor last.
 
     ``anchor_in_chain``: whether x5c may itself contain the anchor (android-key chains and the
     MDS BLOB do; packed, tpm and fido-u2f attestations must not, conformance X05).
+    ``allow_weak``: accept SHA-1/MD5 certificate signatures and RSA keys under 2048 bits or EC
+    keys under 256 bits on the path (X11; refused by default).
     """
     now = now or datetime.now(timezone.utc)
-    key = (x5c, store.serial)
+    key = (x5c, store.serial, anchor_in_chain, allow_weak)
     hit = _PATHS.get(key)
     if hit is not None and hit[1] <= now <= hit[2]:
         return hit[0]
@@ -167,6 +196,8 @@ def validate_path(
         raise VerificationError("trust.path_too_long", f"certificate chain is longer than {MAX_PATH}")
     infos = [certificates.load(d) for d in x5c]
     path = _build(infos, store, anchor_in_chain)
+    if not allow_weak:
+        _check_strength(path)
     _check_time(path, now)
     result = tuple(i.der for i in path)
     start, end = _window(path)

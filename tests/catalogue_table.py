@@ -24,11 +24,8 @@ ROW = re.compile(r"^\|\s*([A-Z]\d\d)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|\s*$")
 
 # Rows with no test of their own, and why (kept short; the report explains).
 NOT_APPLICABLE: dict[str, str] = {
-    "J04": "the API takes the expected challenge per call; single use is the caller's session store",
     "X09": "not yet applicable: attestation chains carry no CRL distribution and fastattest fetches "
            "nothing; revocation is enforced for the MDS BLOB chain (B03) and via MDS status (X10)",
-    "X11": "not yet applicable: no weak-crypto policy for attestation chains yet (RSA-1024/SHA-1 "
-           "chains verify); gap reported to the lead",
 }
 
 
