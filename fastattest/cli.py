@@ -16,10 +16,13 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence
+
+from cryptography.utils import CryptographyDeprecationWarning
 
 from .errors import FastAttestError, MetadataError, VerificationError
 
@@ -445,7 +448,11 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
-        return args.func(args, out, err)
+        with warnings.catch_warnings():
+            # real attestation certificates (e.g. some TPM AIK certificates) have non-positive
+            # serial numbers; cryptography's notice about them is for developers, not CLI users
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return args.func(args, out, err)
     except _UsageError as exc:
         err.write(f"fastattest: {exc}\n")
         return USAGE_ERROR
