@@ -33,9 +33,10 @@ def _formats():
     return _FORMATS
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AttestationResult:
-    """What an attestation proved, and whether it is trusted."""
+    """What an attestation proved, and whether it is trusted. Read-only by convention (a frozen
+    dataclass costs ~1.5 us per verification in object.__setattr__ calls)."""
 
     fmt: str
     attestation_type: str
@@ -124,9 +125,7 @@ def verify_parsed(
 
 
 def _with_key(r: AttestationResult, auth_data: Any, cose_key: Any, public_key: Any) -> AttestationResult:
-    object.__setattr__(r, "auth_data", auth_data)
-    object.__setattr__(r, "cose_key", cose_key)
-    object.__setattr__(r, "public_key", public_key)
+    r.auth_data, r.cose_key, r.public_key = auth_data, cose_key, public_key
     return r
 
 

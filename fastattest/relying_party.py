@@ -110,7 +110,7 @@ def _updated(credential: Credential, sign_count: int, backed_up: bool) -> Creden
     return new
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AuthenticationResult:
     credential_id: bytes
     sign_count: int

@@ -46,7 +46,7 @@ def _field(obj: Mapping[str, Any], name: str, where: str = "response") -> Any:
         raise VerificationError("response.missing_field", f"{where} lacks {name}") from None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Envelope:
     credential_id: bytes  # rawId, checked equal to id (D10)
     client_data_json: bytes

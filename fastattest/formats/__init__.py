@@ -15,7 +15,7 @@ from .. import _core
 from ..policy import Policy
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Context:
     """What every format's verification procedure receives (WebAuthn §8: attStmt, authenticatorData, clientDataHash)."""
 
@@ -32,7 +32,7 @@ class Context:
         return self.auth_data.raw + self.client_data_hash
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StatementResult:
     attestation_type: str  # "basic" | "attca" | "anonca" | "self" | "none"
     trust_path: tuple[bytes, ...] = ()  # x5c as sent, leaf first
