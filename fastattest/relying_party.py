@@ -247,7 +247,8 @@ class RelyingParty:
         if credential.backup_eligible is not None and ad.backup_eligible != credential.backup_eligible:
             raise VerificationError("auth_data.backup_eligibility_changed", "backup eligibility differs from the stored credential")
         # §7.2 step 20: signature over authData ‖ SHA-256(clientDataJSON) with the stored key
-        cose_key, public_key = algorithms.load_cose_key(bytes(credential.public_key))
+        pk = credential.public_key
+        cose_key, public_key = algorithms.load_cose_key(pk if type(pk) is bytes else bytes(pk))  # cached by the key bytes
         algorithms.verify(cose_key.alg, public_key, env.signature, ad.raw + cdh, "assertion.signature_invalid")
         # §7.2 step 21: signature counter (D25): the stored count is never lowered
         regressed = (ad.sign_count != 0 or credential.sign_count != 0) and ad.sign_count <= credential.sign_count
