@@ -108,7 +108,12 @@ def verify_parsed(
     metadata: Any,
     now: datetime,
     policy: Policy,
+    *,
+    status_time: datetime | None = None,
 ) -> AttestationResult:
+    """Verify a parsed attestation object. Certificates are checked at ``now``; metadata status
+    at ``status_time`` (default ``now``): batch re-verification checks chains as of registration
+    but always applies today's status (FIDO MDS3 §3.2 step 8)."""
     auth_data = obj.auth_data
     # §7.1 step 13 (registration carries attested credential data; F-10, D04)
     if auth_data.credential_public_key is None:
@@ -120,7 +125,7 @@ def verify_parsed(
         raise VerificationError("format.unsupported", f"attestation statement format {obj.fmt!r} is not supported")
     ctx = Context(auth_data, client_data_hash, cose_key, public_key, now, policy)
     statement = verifier(obj.att_stmt, ctx)  # §7.1 step 21
-    result = _assess(obj.fmt, statement, auth_data.aaguid, anchors, metadata, now, policy)
+    result = _assess(obj.fmt, statement, auth_data.aaguid, anchors, metadata, now, policy, status_time or now)
     return _with_key(result, auth_data, cose_key, public_key)
 
 
@@ -137,11 +142,12 @@ def _assess(
     metadata: Any,
     now: datetime,
     policy: Policy,
+    status_time: datetime,
 ) -> AttestationResult:
     """§7.1 steps 22-24: obtain trust anchors and assess the attestation's trustworthiness."""
     aaguid = _uuid(aaguid_bytes)
     if st.parts:  # compound (§8.9): every part is assessed on its own
-        parts = tuple(_assess(p.details.get("fmt", fmt), p, aaguid_bytes, anchors, metadata, now, policy) for p in st.parts)
+        parts = tuple(_assess(p.details.get("fmt", fmt), p, aaguid_bytes, anchors, metadata, now, policy, status_time) for p in st.parts)
         ok = [p.trusted for p in parts]
         trusted = all(ok) if policy.compound_require_all else any(ok)
         first_err = next((p.trust_error for p in parts if not p.trusted), None)
@@ -173,8 +179,8 @@ def _assess(
     if entry is None:
         return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid)
     # FIDO MDS3 §3.2 step 8 / catalogue X10: the status in effect decides
-    status = entry.status_at(now)
-    rejected = entry.rejection(path, now, policy.rejected_statuses)
+    status = entry.status_at(status_time)
+    rejected = entry.rejection(path, status_time, policy.rejected_statuses)
     if rejected is not None:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, entry, rejected, "policy.status_rejected")
     return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid, entry, status)

@@ -18,7 +18,6 @@ the other records' signatures and authenticator data are not re-checked.
 """
 from __future__ import annotations
 
-import binascii
 import bisect
 import hashlib
 import itertools
@@ -34,7 +33,7 @@ from . import _core, certificates
 from .attestation import TrustAnchors, prepare_anchors, verify_parsed
 from .errors import VerificationError
 from .policy import Policy
-from .response import b64decode
+from .response import b64decode, b64encode
 
 __all__ = ["ReverifyResult", "reverify", "freeze_metadata", "thaw_metadata", "CHANGES"]
 
@@ -72,55 +71,6 @@ class ReverifyResult(NamedTuple):
 # --------------------------------------------------------------------------- metadata as of today
 
 
-class _EntryToday:
-    """A metadata entry whose status questions are answered for ``today`` whatever time the
-    certificate chain is checked at (the chain: registration time; the status: now)."""
-
-    __slots__ = ("entry", "today")
-
-    def __init__(self, entry: Any, today: datetime) -> None:
-        self.entry = entry
-        self.today = today
-
-    @property
-    def trust_store(self) -> Any:
-        return self.entry.trust_store
-
-    def status_at(self, _when: Any = None) -> str | None:
-        return self.entry.status_at(self.today)
-
-    def rejection(self, path: Any, _when: Any, rejected_statuses: Any) -> str | None:
-        return self.entry.rejection(path, self.today, rejected_statuses)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.entry, name)
-
-
-class _MetadataToday:
-    """Wraps a store's ``lookup`` so the entries it returns answer status questions for today."""
-
-    __slots__ = ("store", "today", "_wrapped")
-
-    def __init__(self, store: Any, today: datetime) -> None:
-        self.store = store
-        self.today = today
-        self._wrapped: dict[int, tuple[Any, _EntryToday]] = {}
-
-    def lookup(self, aaguid: bytes, leaf_key_identifier: str | None) -> _EntryToday | None:
-        entry = self.store.lookup(aaguid, leaf_key_identifier)
-        if entry is None:
-            return None
-        hit = self._wrapped.get(id(entry))
-        if hit is None or hit[0] is not entry:
-            hit = (entry, _EntryToday(entry, self.today))
-            self._wrapped[id(entry)] = hit
-        return hit[1]
-
-
-def _entry_of(meta: Any) -> Any:
-    return meta.entry if isinstance(meta, _EntryToday) else meta
-
-
 # --------------------------------------------------------------------------- shipping metadata
 
 
@@ -138,70 +88,7 @@ def thaw_metadata(frozen: bytes) -> Any:
 # --------------------------------------------------------------------------- one record
 
 
-_TO_STD = bytes.maketrans(b"-_", b"+/")
-_b64 = b64decode  # response.b64decode: base64url or standard, padded or not
-
-
-_KEY = 24  # characters that index a known run
-
-
-class _Run(NamedTuple):
-    text: str  # a 4-aligned stretch of base64url text ...
-    raw: bytes  # ... and the bytes it decodes to
-
-
-class _Runs:
-    """Decoding shortcut for attestation objects that repeat long byte runs.
-
-    Records of one authenticator model carry the same certificate chain, about two thirds of
-    the attestation object. Once decoded, the 4-aligned stretch of base64url text covering the
-    leaf certificate is remembered with its bytes; a later record whose text holds that stretch
-    at a 4-aligned offset decodes only the text around it and splices the known bytes in. Base64
-    decodes each 4-character group on its own, so the result is byte-for-byte what decoding the
-    whole text gives; whenever anything is unusual (padding or whitespace in the head, standard
-    alphabet, ...) the shortcut declines and the caller decodes the whole text.
-    """
-
-    __slots__ = ("runs", "offsets")
-    MAX = 512
-
-    def __init__(self) -> None:
-        self.runs: dict[str, _Run] = {}
-        self.offsets: list[int] = []
-
-    def decode(self, text: str) -> bytes | None:
-        runs = self.runs
-        for cs in self.offsets:
-            run = runs.get(text[cs:cs + _KEY])
-            if run is None or not text.startswith(run.text, cs):
-                continue
-            head, tail = text[:cs], text[cs + len(run.text):].rstrip("=")
-            if "=" in head or len(tail) % 4 == 1:
-                return None
-            try:  # head and tail are 4-aligned: one decode of both, split at 3/4 of the head
-                both = binascii.a2b_base64((head + tail + "=" * (-len(tail) % 4)).encode("ascii").translate(_TO_STD),
-                                           strict_mode=True)
-            except (UnicodeEncodeError, binascii.Error, ValueError):
-                return None
-            cut = cs // 4 * 3
-            return both[:cut] + run.raw + both[cut:]
-        return None
-
-    def learn(self, text: str, raw: bytes, der: bytes) -> None:
-        if len(text) != (len(raw) * 4 + 2) // 3 or not text.isascii():
-            return  # not plain unpadded base64url: character and byte positions do not line up
-        o = raw.find(der)
-        if o < 0:
-            return
-        cs, ce = -(-o // 3) * 4, (o + len(der)) // 3 * 4
-        if ce - cs < 4 * _KEY:
-            return
-        if len(self.runs) >= self.MAX:
-            self.runs.clear()
-            self.offsets.clear()
-        self.runs[text[cs:cs + _KEY]] = _Run(text[cs:ce], raw[cs // 4 * 3:ce // 4 * 3])
-        if cs not in self.offsets:
-            self.offsets.append(cs)
+_b64 = b64decode  # response.b64decode: base64url or standard, padded or not (compiled)
 
 
 def _utc(value: Any) -> datetime:
@@ -213,14 +100,15 @@ def _utc(value: Any) -> datetime:
 
 
 _FIELDS = ("attestation_object", "client_data_json", "client_data_hash", "registered_at", "trusted", "status")
+_TRUST_FIELDS = _FIELDS + ("fmt", "aaguid", "trust_path")  # trust mode groups records by these
 _BAD = object()  # marks a record that is not a mapping
 
 
-def _slim(rec: Any) -> Any:
-    """Keep only what re-verification reads: a stored record carries large fields (trust_path,
-    public_key) that would otherwise be pickled to the workers for nothing."""
+def _slim(rec: Any, fields: tuple[str, ...] = _FIELDS) -> Any:
+    """Keep only what re-verification reads: a stored record carries fields (public_key,
+    transports, ...) that would otherwise be pickled to the workers for nothing."""
     if isinstance(rec, Mapping):
-        return {k: rec[k] for k in _FIELDS if k in rec}
+        return {k: rec[k] for k in fields if k in rec}
     if isinstance(rec, (str, bytes, bytearray)):
         return rec  # a JSON line: parsed where it is verified
     return _BAD
@@ -246,14 +134,11 @@ class _Job:
                  trust_anchors: TrustAnchors | None, now: datetime | None) -> None:
         self.today = now or datetime.now(timezone.utc)
         self.metadata = metadata
-        self.meta_today = _MetadataToday(metadata, self.today) if metadata is not None else None
         self.policy = policy or Policy()
         self.at = at
         self.mode = mode
         self.anchors = prepare_anchors(trust_anchors)
         self.groups: dict[tuple[Any, ...], _Group] = {}
-        self.runs = _Runs()
-        self._learn: str | None = None
         self._verdicts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     # -- helpers
@@ -279,31 +164,18 @@ class _Job:
         raise VerificationError("batch.record_invalid", "record lacks client_data_json (or client_data_hash)")
 
     def _raw(self, r: Mapping[str, Any]) -> bytes:
-        """The record's attestation object bytes (base64url decoded, through the run cache)."""
+        """The record's attestation object bytes."""
         text = r.get("attestation_object")
-        if type(text) is str:
-            raw = self.runs.decode(text)
-            if raw is None:
-                raw = _b64(text, "attestation_object")
-                self._learn = text
-            return raw
         if text is None:
             raise VerificationError("batch.record_invalid", "record lacks attestation_object")
         return _b64(text, "attestation_object")
 
     def _parse(self, r: Mapping[str, Any]) -> _core.AttestationObject:
-        self._learn = None
-        raw = self._raw(r)
-        obj = _core.parse_attestation_object(raw)  # WebAuthn §6.5.4, strict CBOR
-        if self._learn is not None:
-            x5c = obj.att_stmt.get("x5c") if isinstance(obj.att_stmt, dict) else None
-            if isinstance(x5c, list) and x5c and isinstance(x5c[0], bytes):
-                self.runs.learn(self._learn, raw, x5c[0])
-        return obj
+        return _core.parse_attestation_object(self._raw(r))  # WebAuthn §6.5.4, strict CBOR
 
     def _full(self, obj: _core.AttestationObject, r: Mapping[str, Any], when: datetime) -> tuple[Any, ...]:
-        res = verify_parsed(obj, self._cdh(r), self.anchors, self.meta_today, when, self.policy)
-        entry = _entry_of(res.metadata)
+        res = verify_parsed(obj, self._cdh(r), self.anchors, self.metadata, when, self.policy, status_time=self.today)
+        entry = res.metadata
         verdict = (res.trusted, res.status, res.aaguid, entry.description if entry is not None else None,
                    res.fmt, res.attestation_type, res.trust_error)
         # one shared object per distinct verdict: results of a chunk then pickle their fields once
@@ -332,37 +204,42 @@ class _Job:
         return ReverifyResult(index, True, trusted, status, _changed(r, trusted, status, verdict[6]), None, *verdict[2:])
 
     def _grouped(self, r: Mapping[str, Any], when: datetime) -> tuple[Any, ...]:
-        """Trust mode: the group key read with the strict CBOR decoder only (no signature,
-        no authenticator data parsing beyond the AAGUID); the group's verdict, computed by a
-        full verification of the first record seen for its validity interval."""
-        self._learn = None
-        raw = self._raw(r)
-        ao = _core.cbor_decode(raw)
-        fmt = ao.get("fmt") if type(ao) is dict else None
-        stmt = ao.get("attStmt") if type(ao) is dict else None
-        ad = ao.get("authData") if type(ao) is dict else None
-        if type(fmt) is not str or type(stmt) is not dict or type(ad) is not bytes or len(ad) < 55 or not ad[32] & 0x40:
-            obj = _core.parse_attestation_object(raw)  # raises with the precise code
-            fmt, stmt, ad = obj.fmt, obj.att_stmt, obj.auth_data.raw
-            if obj.auth_data.aaguid is None:
-                raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
-        x5c = stmt.get("x5c")
-        chain = tuple(x5c) if type(x5c) is list else ()
-        aaguid = ad[37:53]  # §6.5.2 attested credential data: AAGUID after rpIdHash, flags, signCount
-        key = (fmt, aaguid, chain)
+        """Trust mode: the record's group is read from the fields a Credential stores (fmt,
+        aaguid, trust_path: what registration verified), else from the attestation object with
+        the strict CBOR decoder only; the group's verdict is computed by a full verification
+        of the first record seen for its validity interval, whose attestation object must
+        agree with the stored fields."""
+        fmt, aaguid_text, path = r.get("fmt"), r.get("aaguid"), r.get("trust_path")
+        stored = type(fmt) is str and type(aaguid_text) is str and type(path) is list
+        if stored:
+            key: tuple[Any, ...] = (fmt, aaguid_text, tuple(path))
+        else:
+            raw = self._raw(r)
+            ao = _core.cbor_decode(raw)
+            fmt = ao.get("fmt") if type(ao) is dict else None
+            stmt = ao.get("attStmt") if type(ao) is dict else None
+            ad = ao.get("authData") if type(ao) is dict else None
+            if type(fmt) is not str or type(stmt) is not dict or type(ad) is not bytes or len(ad) < 55 or not ad[32] & 0x40:
+                obj = _core.parse_attestation_object(raw)  # raises with the precise code
+                fmt, stmt, ad = obj.fmt, obj.att_stmt, obj.auth_data.raw
+                if obj.auth_data.aaguid is None:
+                    raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
+            x5c = stmt.get("x5c")
+            key = (fmt, ad[37:53], tuple(x5c) if type(x5c) is list else ())  # §6.5.2: AAGUID after rpIdHash, flags, signCount
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = _Group(self, fmt, aaguid, chain)
+            obj = self._parse(r)
+            chain = obj.att_stmt.get("x5c") if type(obj.att_stmt) is dict else None
+            chain = tuple(chain) if type(chain) is list else ()
+            if stored and (obj.fmt != fmt or str(UUID(bytes=obj.auth_data.aaguid)) != aaguid_text
+                           or tuple(b64encode(c) for c in chain) != tuple(b64encode(_b64(c, "trust_path")) for c in path)):
+                raise VerificationError("batch.record_invalid", "stored fmt, aaguid or trust_path disagree with the attestation object")
+            group = self.groups[key] = _Group(self, obj.fmt, obj.auth_data.aaguid, chain)
         slot = bisect.bisect_right(group.bounds, when)
         verdict = group.verdicts.get(slot)
         if verdict is None:
-            obj = _core.parse_attestation_object(raw)
-            if self._learn is not None and chain and type(chain[0]) is bytes:
-                self.runs.learn(self._learn, raw, chain[0])
-            verdict = self._full(obj, r, when)  # raises for a bad record: the group stays open
+            verdict = self._full(self._parse(r), r, when)  # raises for a bad record: the group stays open
             group.verdicts[slot] = verdict
-        elif self._learn is not None and chain and type(chain[0]) is bytes:
-            self.runs.learn(self._learn, raw, chain[0])
         return verdict
 
 
@@ -441,11 +318,11 @@ def _worker_chunk(start: int, chunk: list[Any]) -> list[ReverifyResult]:
     return [job.run(start + k, rec) for k, rec in enumerate(chunk)]
 
 
-def _chunks(records: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+def _chunks(records: Iterable[Any], size: int, fields: tuple[str, ...] = _FIELDS) -> Iterator[tuple[int, list[Any]]]:
     it = iter(records)
     start = 0
     while True:
-        chunk = [_slim(r) for r in itertools.islice(it, size)]
+        chunk = [_slim(r, fields) for r in itertools.islice(it, size)]
         if not chunk:
             return
         yield start, chunk
@@ -514,7 +391,7 @@ def _parallel(records: Iterable[Any], metadata: Any, policy: Policy | None, at: 
     del frozen
     try:
         pending: deque[Any] = deque()
-        chunks = _chunks(records, chunk_size)
+        chunks = _chunks(records, chunk_size, _TRUST_FIELDS if mode == "trust" else _FIELDS)
         for start, chunk in chunks:
             pending.append(pool.apply_async(_worker_chunk, (start, chunk)))
             if len(pending) >= max_in_flight:  # bounded: memory stays flat however long the input

@@ -544,6 +544,7 @@ class MetadataEntry:
         "problems",
         "_effective",
         "_trust_store",
+        "_in_effect_memo",
     )
 
     aaguid: uuid.UUID | None
@@ -653,7 +654,12 @@ class MetadataEntry:
             today = now.date() if now.tzinfo is None else now.astimezone(timezone.utc).date()
         else:
             today = now
-        return tuple(r for r in self._effective if r.effective_date is None or r.effective_date <= today)
+        memo = getattr(self, "_in_effect_memo", None)  # one day remembered: every call of a batch asks about today
+        if memo is not None and memo[0] == today:
+            return memo[1]
+        reports = tuple(r for r in self._effective if r.effective_date is None or r.effective_date <= today)
+        object.__setattr__(self, "_in_effect_memo", (today, reports))
+        return reports
 
     def status_at(self, now: datetime | date | None = None) -> str | None:
         """The authenticator status in effect at ``now`` (MDS3 §3.1.3-§3.1.4, catalogue B12).

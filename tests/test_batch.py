@@ -230,6 +230,19 @@ def test_trust_mode_equals_full_mode_on_valid_records(pop: Population) -> None:
         assert full == trust
 
 
+def test_trust_mode_groups_by_stored_fields_checked_against_the_attestation_object(pop: Population) -> None:
+    recs = list(pop.records(6))
+    store = pop.store()
+    # the same records without the stored fields take the decoding path: same verdicts
+    bare = [{k: v for k, v in r.items() if k not in ("fmt", "aaguid", "trust_path")} for r in recs]
+    assert run(recs, store, mode="trust") == run(bare, store, mode="trust")
+    # a record whose stored trust_path disagrees with its attestation object opens no group
+    other = recs[1]["trust_path"] if recs[1]["trust_path"] != recs[0]["trust_path"] else [recs[0]["trust_path"][0][:-4] + "AAAA"]
+    forged = dict(recs[0], trust_path=other, aaguid="00000000-0000-4000-8000-00000000dead")
+    (res,) = run([forged], store, mode="trust")
+    assert not res.valid and res.error == "batch.record_invalid"
+
+
 def test_workers_equal_serial(pop: Population) -> None:
     recs: list[object] = list(pop.records(90))
     recs[10] = {"attestation_object": "%%%"}
