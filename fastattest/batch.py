@@ -337,7 +337,7 @@ def reverify(
     at: str = "registration",
     mode: str = "full",
     trust_anchors: TrustAnchors | None = None,
-    chunk_size: int = 256,
+    chunk_size: int = 1024,
     *,
     now: datetime | None = None,
     mp_context: str | None = None,
