@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import sys
+from importlib import resources
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,8 @@ if str(ROOT / "tests") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests"))
 
 import softauthn  # noqa: E402  (tests/softauthn.py)
+
+from fastattest.formats import android_key, apple  # noqa: E402
 
 RP_ID = "example.com"
 ORIGIN = "https://example.com"
@@ -172,6 +175,9 @@ def _statement_floor(att_obj: bytes, cdh: bytes, credential_key: Any = None) -> 
     if fmt == "tpm":
         key = x509.load_der_x509_certificate(st["x5c"][0]).public_key()
         return Floor(_floor_kind(key), key, st["sig"], st["certInfo"], _hash_for(st["alg"]))
+    if fmt == "android-key":  # §8.4: the leaf key signs authenticatorData ‖ clientDataHash
+        key = x509.load_der_x509_certificate(st["x5c"][0]).public_key()
+        return Floor(_floor_kind(key), key, st["sig"], ad + cdh, _hash_for(st["alg"]))
     if fmt == "packed":
         key = x509.load_der_x509_certificate(st["x5c"][0]).public_key() if "x5c" in st else credential_key
         return Floor(_floor_kind(key), key, st["sig"], ad + cdh, _hash_for(st["alg"]))
@@ -216,7 +222,15 @@ def registration_cases() -> tuple[RegCase, ...]:
         _vector_case("fido-u2f-yubikey", "py_webauthn_fido_u2f_from_yubikey_firefox", mds[YUBICO_NFC]),
         _vector_case("tpm-rsa", "py_webauthn_tpm_dell_xps_13", mds[WINDOWS_HELLO]),
         _vector_case("tpm-ecc", "py_webauthn_tpm_with_ecc_public_area_type", mds[WINDOWS_HELLO]),
+        # the roots each format pins (fastattest/roots/), given to every library alike
+        _vector_case("android-key", "py_webauthn_android_key_hardware_authority", _pinned(android_key.PINNED_ROOTS)),
+        _vector_case("apple", "py_webauthn_apple_passkey", _pinned(apple.PINNED_ROOTS)),
     )
+
+
+def _pinned(names: tuple[str, ...]) -> list[str]:
+    root = resources.files("fastattest").joinpath("roots")
+    return [root.joinpath(n).read_text() for n in names]
 
 
 def registration_case(name: str) -> RegCase:
@@ -251,9 +265,14 @@ def assertion_cases() -> tuple[AuthCase, ...]:
 def flip_signature(case: RegCase) -> RegCase:
     """The same registration with the last byte of attStmt.sig flipped (DER framing intact)."""
     obj = cbor2.loads(case.attestation_object)
-    sig = bytearray(obj["attStmt"]["sig"])
-    sig[-1] ^= 0x01
-    obj["attStmt"]["sig"] = bytes(sig)
+    if "sig" in obj["attStmt"]:
+        sig = bytearray(obj["attStmt"]["sig"])
+        sig[-1] ^= 0x01
+        obj["attStmt"]["sig"] = bytes(sig)
+    else:  # apple: no signature; the certificate's nonce covers authData, so alter its counter
+        ad = bytearray(obj["authData"])
+        ad[36] ^= 0x01
+        obj["authData"] = bytes(ad)
     att = cbor2.dumps(obj, canonical=True)
     resp = json.loads(json.dumps(case.response))
     resp["response"]["attestationObject"] = base64.urlsafe_b64encode(att).rstrip(b"=").decode()

@@ -153,6 +153,8 @@ def targets(rows: list[Row]) -> list[Target]:
         out.append(Target(f"{case}, root, warm: speed-up over py_webauthn", speedup(case, True), 3.5, True))
     for case in ("tpm-rsa", "tpm-ecc"):
         out.append(Target(f"{case}, root, warm: speed-up over py_webauthn", speedup(case, True), 15, True))
+    for case, goal in (("android-key", 8), ("apple", 2)):
+        out.append(Target(f"{case}, root, warm: speed-up over py_webauthn", speedup(case, True), goal, True))
     for case, goal in (("packed-full", 1.5), ("packed-full-yubikey", 1.5), ("packed-self", 1.5), ("fido-u2f", 1.5),
                        ("fido-u2f-yubikey", 1.5), ("tpm-rsa", 4), ("tpm-ecc", 4), ("none", 2.5)):
         out.append(Target(f"{case}, no root: speed-up over py_webauthn", speedup(case, False), goal, True))
