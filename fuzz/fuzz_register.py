@@ -119,7 +119,9 @@ def _mutate(data: bytes, max_size: int, seed: int) -> bytes:
                     obj.pop(k)
                 else:
                     obj[k] = random_value(rng)
-            else:  # compound (§8.9): wrap the statement
+            elif isinstance(obj.get("attStmt"), dict):  # compound (§8.9): wrap a plain statement once
+                # (wrapping an already wrapped statement again, pass after pass, grows the
+                # shared object graph ~9x per pass and hung cbor2.dumps in this mutator)
                 st = {"fmt": obj.get("fmt"), "attStmt": obj.get("attStmt")}
                 obj["fmt"], obj["attStmt"] = "compound", rng.choice([[st, st], [st], [st] * 9, st, [{"fmt": "compound", "attStmt": [st, st]}, st]])
             if ctx.resign is not None and rng.random() < 0.8:
