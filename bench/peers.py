@@ -48,14 +48,24 @@ def _install_clock() -> None:
     import webauthn.helpers.validate_certificate_chain  # noqa: F401  (the package re-exports a function by that name)
 
     vcc = sys.modules["webauthn.helpers.validate_certificate_chain"]
+    _ORIGINAL_STORE.setdefault("factory", vcc._generate_new_cert_store)
     vcc._generate_new_cert_store = _store_at_case_time  # type: ignore[assignment]
 
 
+_ORIGINAL_STORE: dict[str, Any] = {}
 _install_clock()
 
 
 def set_peer_now(now: dt.datetime) -> None:
     _PEER_NOW[0] = now
+
+
+def restore_clock() -> None:
+    """Undo the py_webauthn clock hook (tests that share the process with other py_webauthn users)."""
+    import sys
+
+    sys.modules["webauthn.helpers.validate_certificate_chain"]._generate_new_cert_store = _ORIGINAL_STORE["factory"]
+    _PEER_NOW[0] = dt.datetime.now(dt.timezone.utc)
 
 
 # -------------------------------------------------------------- registration

@@ -33,6 +33,14 @@ from bench.inputs import (  # noqa: E402
 )
 from fastattest import VerificationError  # noqa: E402
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _peer_clock():
+    """bench.peers sets py_webauthn's certificate clock to each case's time; put it back after
+    this module so later tests that use py_webauthn see the real time."""
+    yield
+    peers.restore_clock()
+
 #: (case, roots, mutation, peer) -> why fastattest refuses where the peer accepts (spec reference).
 #: Empty today: on every benchmark input all three libraries agree.
 STRICTER: dict[tuple[str, bool, str, str], str] = {}
