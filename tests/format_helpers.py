@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
@@ -352,3 +352,23 @@ def safetynet(
     hdr.update(header or {})
     response = jws(hdr, body, sign_key or leaf_key, alg)
     return AndroidKey(pki, cred, ad, {"ver": ver, "response": response}, cdh, "android-safetynet")
+
+
+# ------------------------------------------------------------------ recorded real vectors
+VECTORS = __import__("pathlib").Path(__file__).parent / "vectors"
+
+
+def unb64(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def real_vector(path: str) -> tuple[bytes, bytes, datetime]:
+    """(attestation object, client data hash, time to verify at) of a recorded vector file
+    (tests/vectors/<path>; a registration response or a python-fido2 statement)."""
+    d = json.loads((VECTORS / path).read_text())
+    if "response" in d:
+        r = d["response"]["response"]
+        ao, cdh = unb64(r["attestationObject"]), hashlib.sha256(unb64(r["clientDataJSON"])).digest()
+    else:
+        ao, cdh = unb64(d["attestation_object"]), unb64(d["client_data_hash"])
+    return ao, cdh, datetime.fromisoformat(d["now"].replace("Z", "+00:00"))

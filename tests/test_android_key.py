@@ -1,9 +1,7 @@
 """android-key attestation (WebAuthn L3 §8.4): real vectors, generated vectors, K01-K04."""
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -18,19 +16,14 @@ from fastattest.policy import Policy
 
 import format_helpers as H
 
-VECTORS = Path(__file__).parent / "vectors" / "registration"
 ROOTS = Path(fastattest.__file__).parent / "roots"
 
 
-def _b64(s: str) -> bytes:
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+_b64 = H.unb64
 
 
 def _real(name: str) -> tuple[bytes, bytes, datetime]:
-    d = json.loads((VECTORS / f"{name}.json").read_text())
-    r = d["response"]["response"]
-    cdh = hashlib.sha256(_b64(r["clientDataJSON"])).digest()
-    return _b64(r["attestationObject"]), cdh, datetime.fromisoformat(d["now"].replace("Z", "+00:00"))
+    return H.real_vector(f"registration/{name}.json")
 
 
 def _verify(v: H.AndroidKey, **kw):

@@ -1,10 +1,6 @@
 """apple anonymous attestation (WebAuthn L3 §8.8): real vectors, generated vectors, A01."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,21 +13,10 @@ from fastattest.formats import apple
 
 import format_helpers as H
 
-VECTORS = Path(__file__).parent / "vectors"
 
 
-def _b64(s: str) -> bytes:
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def _real(path: str) -> tuple[bytes, bytes, datetime]:
-    d = json.loads((VECTORS / path).read_text())
-    if "response" in d:
-        r = d["response"]["response"]
-        ao, cdh = _b64(r["attestationObject"]), hashlib.sha256(_b64(r["clientDataJSON"])).digest()
-    else:
-        ao, cdh = _b64(d["attestation_object"]), _b64(d["client_data_hash"])
-    return ao, cdh, datetime.fromisoformat(d["now"].replace("Z", "+00:00"))
+_b64 = H.unb64
+_real = H.real_vector
 
 
 def _verify(v: H.AndroidKey, **kw):
