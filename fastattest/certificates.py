@@ -90,12 +90,10 @@ def aaguid_extension(cert: x509.Certificate) -> bytes | None:
     WebAuthn L3 §8.2.1: the extension MUST NOT be marked critical and its value is an
     OCTET STRING wrapped in the extension's own OCTET STRING (P09).
     """
-    try:
+    try:  # the extensions were decoded by load(): duplicates and bad encodings failed there
         ext = cert.extensions.get_extension_for_oid(OID_FIDO_AAGUID)
     except x509.ExtensionNotFound:
         return None
-    except Exception as exc:  # duplicate extensions and similar malformations
-        raise VerificationError("certificate.aaguid_extension", f"certificate extensions are malformed: {exc}") from None
     if ext.critical:
         raise VerificationError("certificate.aaguid_extension", "the AAGUID extension is marked critical")
     raw = ext.value.value if isinstance(ext.value, x509.UnrecognizedExtension) else b""

@@ -105,11 +105,8 @@ def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 
 def _check_extensions(cert: x509.Certificate) -> None:
-    try:
-        exts = cert.extensions
-    except Exception as exc:
-        raise VerificationError("certificate.malformed", f"certificate extensions are malformed: {exc}") from None
-    for ext in exts:
+    # certificates.load decoded the extensions already: a malformed one never gets this far
+    for ext in cert.extensions:
         if ext.critical and ext.oid not in _KNOWN_CRITICAL:
             raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {ext.oid.dotted_string}")
 
