@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from fastattest import VerificationError, _core
+from fastattest.response import b64decode
 
 
 @given(st.binary(max_size=300))
@@ -55,3 +56,35 @@ def test_b64url_strict_for_jws(data):
 def test_b64url_refuses(bad):
     with pytest.raises(VerificationError):
         _core.b64url_decode(bad)
+
+
+@pytest.mark.parametrize("size", [65535, 65536 * 3 + 1, 1_500_000])  # the GIL-free large-input path
+def test_large_inputs_match_the_stdlib(size):
+    data = os.urandom(size)
+    enc = base64.urlsafe_b64encode(data).rstrip(b"=")
+    assert _core.b64url_decode(enc) == data
+    assert b64decode(enc.decode()) == data
+    assert b64decode(base64.b64encode(data).decode()) == data
+
+
+@pytest.mark.parametrize("bad", ["*", ".", "=", "\x00", "\x7f", "\t"])
+def test_a_bad_character_anywhere_is_refused(bad):
+    """Each quad position goes through its own table: a bad character in any of them fails."""
+    text = base64.urlsafe_b64encode(os.urandom(45)).decode()  # 60 characters, no padding
+    for i in range(1, len(text) - 1):
+        with pytest.raises(VerificationError) as exc:
+            b64decode(text[:i] + bad + text[i + 1 :])
+        assert exc.value.code == "response.invalid_base64"
+        with pytest.raises(VerificationError):
+            _core.b64url_decode((text[:i] + bad + text[i + 1 :]).encode())
+
+
+def test_standard_alphabet_refused_in_jws_at_every_position():
+    text = base64.urlsafe_b64encode(os.urandom(45))
+    for i in range(len(text)):
+        for c in (b"+", b"/"):
+            mutated = text[:i] + c + text[i + 1 :]
+            assert b64decode(mutated.decode()) is not None  # either alphabet in the envelope
+            with pytest.raises(VerificationError) as exc:
+                _core.b64url_decode(mutated)
+            assert exc.value.code == "response.invalid_base64"
