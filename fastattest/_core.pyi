@@ -131,3 +131,10 @@ def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
 
 def b64url_decode(data: bytes, field: str = ...) -> bytes:
     """RFC 7515 §2 base64url without padding, strictly (JWS segments); the GIL is released."""
+
+MAX_CLIENT_DATA: int
+
+def parse_client_data(raw: bytes) -> dict[str, Any]:
+    """clientDataJSON -> dict: strict RFC 8259 JSON object, UTF-8 (a leading BOM dropped), no
+    duplicate key at any depth. Codes: client_data.malformed, client_data.too_large,
+    client_data.duplicate_key."""

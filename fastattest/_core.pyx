@@ -811,3 +811,4 @@ def b64url_decode(data, str field="value") -> bytes:
 
 
 include "_tpm.pxi"
+include "_json.pxi"
