@@ -54,6 +54,22 @@ def test_round_trip(fmt, alg, ca, challenge):
     assert res.sign_count == 1 and not res.counter_regressed
 
 
+@pytest.mark.parametrize("fmt", ["packed", "none"])
+def test_registered_credential_is_a_complete_frozen_credential(fmt, ca, challenge):
+    """register builds its Credential without __init__: it must equal one built by __init__."""
+    import dataclasses
+
+    auth = sa.SoftAuthenticator(fmt, ca=ca)
+    cred = rp(trust_anchors=auth.trust_anchors()).register(auth.create(RP_ID, ORIGIN, challenge), challenge)
+    names = [f.name for f in dataclasses.fields(Credential)]
+    assert sorted(vars(cred)) == sorted(names)
+    rebuilt = Credential(**{n: getattr(cred, n) for n in names})
+    assert rebuilt == cred and hash(rebuilt) == hash(cred) and repr(rebuilt) == repr(cred)
+    assert type(cred.trust_path) is tuple and type(cred.transports) is tuple
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cred.sign_count = 5  # type: ignore[misc]
+
+
 def test_fido_u2f_round_trip(challenge):
     auth = sa.SoftAuthenticator("fido-u2f")
     cred = rp(trust_anchors=auth.trust_anchors()).register(auth.create(RP_ID, ORIGIN, challenge), challenge)
