@@ -27,6 +27,8 @@ def b64encode(data: bytes) -> str:
 
 
 def load_json(response: Any) -> Mapping[str, Any]:
+    if type(response) is dict:  # the common case: a framework already decoded the body
+        return response
     if isinstance(response, (bytes, bytearray, str)):
         if len(response) > MAX_RESPONSE:
             raise VerificationError("input.too_large", f"response is larger than {MAX_RESPONSE} bytes")
@@ -71,8 +73,11 @@ def parse(response: Any, *, registration: bool) -> Envelope:
         raise VerificationError("response.credential_id_mismatch", "id and rawId differ")
     cdj = b64decode(_field(inner, "clientDataJSON", "response.response"), "clientDataJSON")
     transports = inner.get("transports", obj.get("transports", ())) or ()
-    if not isinstance(transports, (list, tuple)) or not all(isinstance(t, str) for t in transports):
+    if type(transports) is not list and not isinstance(transports, tuple):
         raise VerificationError("response.malformed", "transports is not a list of strings")
+    for t in transports:
+        if not isinstance(t, str):
+            raise VerificationError("response.malformed", "transports is not a list of strings")
     ext = obj.get("clientExtensionResults", {}) or {}
     if type(ext) is not dict and not isinstance(ext, Mapping):
         raise VerificationError("response.malformed", "clientExtensionResults is not an object")
