@@ -36,7 +36,7 @@ export PYTHONHASHSEED=0
 cd "$DIR"
 "$PY" -c 'import fastattest._core as c, sys; print("sanitized core:", c.__file__)'
 
-CORE_TESTS="tests/test_cbor.py tests/test_auth_data.py tests/test_cose.py tests/test_der.py tests/test_core_fuzz.py"
+CORE_TESTS="tests/test_cbor.py tests/test_auth_data.py tests/test_cose.py tests/test_der.py tests/test_core_fuzz.py tests/test_base64.py tests/test_client_data.py tests/test_client_data_json.py"
 for t in tests/test_tpm_core.py tests/test_tpm.py tests/test_catalogue.py tests/test_differential.py; do
   [ -f "$t" ] && CORE_TESTS="$CORE_TESTS $t"
 done
@@ -47,7 +47,7 @@ for t in cbor auth_data cose tpm client_data register verify; do
   "$PY" fuzz/replay.py "$t" "fuzz/corpus/$t" 2>&1 | grep -v '^INFO: Instrumenting'
 done
 # and a few seconds of real fuzzing of the byte-level core targets under the sanitizers
-for t in cbor auth_data cose tpm; do
+for t in cbor auth_data cose tpm client_data; do
   "$PY" "fuzz/fuzz_$t.py" "fuzz/corpus/$t" -max_total_time="${SANITIZE_FUZZ_SECONDS:-15}" -timeout=10 \
     -rss_limit_mb=0 -artifact_prefix="$DIR/fuzz/" -print_final_stats=1 2>&1 \
     | grep -E '^stat::number_of_executed_units|ERROR|SUMMARY' | sed "s/^/$t: /"
