@@ -13,9 +13,16 @@ Groups (each a side-by-side comparison):
   ``MetadataBlobPayload.from_dict(json.loads(bytes))``.
 - ``metadata payload (dict)``: an already parsed dict in. ``fastattest``:
   ``MetadataStore.from_payload(dict)``; ``python-fido2``: ``MetadataBlobPayload.from_dict(dict)``.
-- ``metadata blob (verified)``: the same payload signed into a BLOB by the test PKI of
-  ``tests/mds_pki.py`` (RSA chain, RS256, x5c [signer, CA]). ``fastattest``: ``MetadataStore.from_blob``
-  (JWS, chain, parse, index); ``python-fido2``: ``fido2.mds3.parse_blob(blob, root)``.
+- ``metadata blob (verified) vs peers' unverified loads``: the same payload signed into a BLOB by
+  the test PKI of ``tests/mds_pki.py`` (RSA chain, RS256, x5c [signer, CA]; ~10.6 MB, 520
+  entries). ``fastattest``: ``MetadataStore.from_blob`` (JWS, chain, parse, index);
+  ``python-fido2``: ``fido2.mds3.parse_blob(blob, root)`` (verified). Side by side, the peers'
+  *unverified* loads of the BLOB's exact payload bytes: ``fido-mds (unverified)``:
+  ``FidoMetadataStore(metadata_path=...)``; ``python-fido2 (unverified)``:
+  ``MetadataBlobPayload.from_dict(json.loads(...))``; and ``fastattest (unverified)``:
+  ``MetadataStore.from_payload(bytes)``. Target (issue 8): the verified fastattest load is faster
+  than both unverified peer loads. ``test_blob_ratio`` measures it interleaved (each round
+  times every load once, so machine load hits all alike) and prints the ratios.
 - ``metadata first lookup``: ``from_payload`` + one ``entry(aaguid)`` + its ``trust_store``, i.e.
   the cost until the first registration can be checked.
 
@@ -23,9 +30,12 @@ Run: ``pytest bench/bench_metadata.py`` (``--benchmark-disable`` to only check t
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import statistics
 import sys
+import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +99,21 @@ def signed_blob() -> tuple[bytes, bytes]:
     return jwt.encode(), der(root)
 
 
+@lru_cache(maxsize=None)
+def blob_payload() -> bytes:
+    """The decoded payload of :func:`signed_blob`, byte for byte."""
+    jwt, _ = signed_blob()
+    first, second = jwt.index(b"."), jwt.rindex(b".")
+    return base64.urlsafe_b64decode(jwt[first + 1 : second] + b"=" * (-(second - first - 1) % 4))
+
+
+@pytest.fixture(scope="module")
+def blob_payload_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mds-blob") / "blob-payload.json"
+    path.write_bytes(blob_payload())
+    return path
+
+
 @pytest.fixture(scope="module")
 def patched_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return patched_file(str(tmp_path_factory.mktemp("mds")))
@@ -134,17 +159,55 @@ def test_payload_dict(benchmark: Any, lib: str) -> None:
         assert len(result.entries) == 520
 
 
-@pytest.mark.parametrize("lib", ["fastattest", "python-fido2"])
-def test_blob_verified(benchmark: Any, lib: str) -> None:
-    benchmark.group = "metadata blob (verified)"
+BLOB_LIBS = ["fastattest", "fido-mds (unverified)", "python-fido2 (unverified)", "python-fido2", "fastattest (unverified)"]
+
+
+@pytest.mark.parametrize("lib", BLOB_LIBS)
+def test_blob_verified(benchmark: Any, lib: str, blob_payload_path: Path) -> None:
+    benchmark.group = "metadata blob (verified) vs peers' unverified loads"
     benchmark.extra_info.update(kind="metadata", case="blob", lib=lib)
     jwt, root = signed_blob()
     if lib == "fastattest":
         store = benchmark(MetadataStore.from_blob, jwt, root, NOW)
         assert len(store) == 520 and store.no == 291
-    else:
+    elif lib == "fido-mds (unverified)":
+        fstore = benchmark(fido_mds.FidoMetadataStore, metadata_path=blob_payload_path)
+        assert len(fstore.metadata.entries) == 520
+    elif lib == "python-fido2 (unverified)":
+        data = blob_payload()
+        result = benchmark(lambda: MetadataBlobPayload.from_dict(json.loads(data)))
+        assert len(result.entries) == 520
+    elif lib == "python-fido2":
         result = benchmark(parse_blob, jwt, root)
         assert len(result.entries) == 520
+    else:
+        store = benchmark(MetadataStore.from_payload, blob_payload())
+        assert len(store) == 520 and store.no == 291
+
+
+def test_blob_ratio(benchmark: Any, blob_payload_path: Path) -> None:
+    """Verified ``from_blob`` against fido-mds's unverified load of the same payload, interleaved."""
+    benchmark.group = "metadata blob ratios (interleaved)"
+    jwt, root = signed_blob()
+    data = blob_payload()
+    loads = {
+        "from_blob": lambda: MetadataStore.from_blob(jwt, root, NOW),
+        "fido_mds": lambda: fido_mds.FidoMetadataStore(metadata_path=blob_payload_path),
+        "from_payload": lambda: MetadataStore.from_payload(data),
+    }
+    times: dict[str, list[float]] = {k: [] for k in loads}
+    for _ in range(15):
+        for name, load in loads.items():
+            start = time.perf_counter()
+            load()
+            times[name].append(time.perf_counter() - start)
+    med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    pair = statistics.median(b / f for b, f in zip(times["from_blob"], times["fido_mds"]))
+    info = {f"{k}_ms": v for k, v in med.items()} | {"from_blob_vs_fido_mds": pair}  # target < 1
+    benchmark.extra_info.update(info)
+    print("\nmetadata blob ratios: " + ", ".join(f"{k}={v:.2f}" for k, v in info.items()))
+    assert len(loads["from_blob"]()) == 520
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
 
 
 def test_first_lookup(benchmark: Any) -> None:
