@@ -294,7 +294,7 @@ class _Digest:
     decoded and the chain validated (hashlib releases the GIL; ~6 ms for the 10 MB BLOB).
     The digest is only ever used to verify the signature."""
 
-    __slots__ = ("_data", "_name", "_value", "_thread")
+    __slots__ = ("_data", "_name", "_thread", "_value")
     THREAD_MIN = 1_000_000  # below this a thread costs more than it saves
 
     def __init__(self, name: str, data: memoryview) -> None:
