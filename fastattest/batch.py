@@ -89,46 +89,65 @@ def thaw_metadata(frozen: bytes) -> Any:
 
 
 _b64 = b64decode  # response.b64decode: base64url or standard, padded or not (compiled)
+_parse_ao = _core.parse_attestation_object  # WebAuthn §6.5.4, strict CBOR
+_sha256 = hashlib.sha256
+_new = tuple.__new__  # builds a ReverifyResult without NamedTuple's Python-level __new__
 
 
 def _utc(value: Any) -> datetime:
-    if isinstance(value, str):
+    if type(value) is str:
         value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
+    elif not isinstance(value, datetime):
         raise TypeError("registered_at is not an ISO 8601 date-time")
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+# What re-verification reads of a record, in this order; trust mode also groups by the last three.
 _FIELDS = ("attestation_object", "client_data_json", "client_data_hash", "registered_at", "trusted", "status")
-_TRUST_FIELDS = _FIELDS + ("fmt", "aaguid", "trust_path")  # trust mode groups records by these
-_BAD = object()  # marks a record that is not a mapping
+_TRUST_FIELDS = _FIELDS + ("fmt", "aaguid", "trust_path")
 
 
-def _slim(rec: Any, fields: tuple[str, ...] = _FIELDS) -> Any:
-    """Keep only what re-verification reads: a stored record carries fields (public_key,
-    transports, ...) that would otherwise be pickled to the workers for nothing."""
-    if isinstance(rec, Mapping):
-        return {k: rec[k] for k in fields if k in rec}
+def _values(rec: Any, fields: tuple[str, ...]) -> Any:
+    """A record reduced to what re-verification reads: the tuple of its ``fields`` (None where
+    absent: every reader treats an absent field and a null one alike). This is also what
+    travels to worker processes: a stored record carries fields (public_key, transports, ...)
+    that would otherwise be pickled for nothing, and a tuple pickles without its keys. A JSON
+    line (str/bytes) is kept as is and parsed where it is verified; anything else becomes
+    None, "not a mapping"."""
+    if type(rec) is dict:
+        return tuple(map(rec.get, fields))
     if isinstance(rec, (str, bytes, bytearray)):
-        return rec  # a JSON line: parsed where it is verified
-    return _BAD
-
-
-def _as_record(rec: Any) -> Mapping[str, Any]:
-    if type(rec) is dict or isinstance(rec, Mapping):
         return rec
-    if isinstance(rec, (str, bytes, bytearray)):
+    if isinstance(rec, Mapping):
+        try:
+            return tuple(map(rec.get, fields))
+        except Exception:  # a broken Mapping fails alone, as any bad record does
+            return None
+    return None
+
+
+def _decode_line(rec: Any, fields: tuple[str, ...]) -> tuple[Any, ...]:
+    """A JSON line (str/bytes) as its fields; or raise for None ("not a mapping")."""
+    if rec is not None:
         try:
             rec = json.loads(rec)
         except (ValueError, RecursionError) as exc:
             raise VerificationError("batch.record_invalid", f"record is not valid JSON: {exc}") from None
-        if isinstance(rec, dict):
-            return rec
+        if type(rec) is dict:
+            return tuple(map(rec.get, fields))
     raise VerificationError("batch.record_invalid", "record is not a mapping")
 
 
+def _failed(error: str, detail: str | None = None) -> tuple[Any, ...]:
+    return (False, False, None, "invalid", error, None, None, None, None, detail)
+
+
 class _Job:
-    """Everything needed to re-verify records; built once per process."""
+    """Everything needed to re-verify records; built once per process.
+
+    ``outcome(values)`` re-verifies one record given as ``_values(record)`` and returns its
+    ReverifyResult fields after ``index`` (a plain tuple: cheap to build, and compact between
+    processes); it never raises for a bad record."""
 
     def __init__(self, metadata: Any, policy: Policy | None, at: str, mode: str,
                  trust_anchors: TrustAnchors | None, now: datetime | None) -> None:
@@ -137,13 +156,13 @@ class _Job:
         self.policy = policy or Policy()
         self.at = at
         self.mode = mode
+        self.fields = _TRUST_FIELDS if mode == "trust" else _FIELDS
         self.anchors = prepare_anchors(trust_anchors)
         self.groups: dict[tuple[Any, ...], _Group] = {}
-        self._verdicts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.outcome = self._full if mode == "full" else self._trust
 
     # -- helpers
-    def _chain_time(self, r: Mapping[str, Any]) -> datetime:
-        reg = r.get("registered_at")
+    def _chain_time(self, reg: Any) -> datetime:
         if reg is None or self.at == "now":
             return self.today
         try:
@@ -152,10 +171,9 @@ class _Job:
             raise VerificationError("batch.record_invalid", f"registered_at is malformed: {exc}") from None
 
     @staticmethod
-    def _cdh(r: Mapping[str, Any]) -> bytes:
-        cdj, cdh = r.get("client_data_json"), r.get("client_data_hash")
+    def _cdh(cdj: Any, cdh: Any) -> bytes:
         if cdj is not None:
-            return hashlib.sha256(_b64(cdj, "client_data_json")).digest()  # §7.1 step 12
+            return _sha256(_b64(cdj, "client_data_json")).digest()  # §7.1 step 12
         if cdh is not None:
             cdh = _b64(cdh, "client_data_hash")
             if len(cdh) != 32:
@@ -163,64 +181,76 @@ class _Job:
             return cdh
         raise VerificationError("batch.record_invalid", "record lacks client_data_json (or client_data_hash)")
 
-    def _raw(self, r: Mapping[str, Any]) -> bytes:
+    @staticmethod
+    def _raw(ao: Any) -> bytes:
         """The record's attestation object bytes."""
-        text = r.get("attestation_object")
-        if text is None:
+        if ao is None:
             raise VerificationError("batch.record_invalid", "record lacks attestation_object")
-        return _b64(text, "attestation_object")
+        return _b64(ao, "attestation_object")
 
-    def _parse(self, r: Mapping[str, Any]) -> _core.AttestationObject:
-        return _core.parse_attestation_object(self._raw(r))  # WebAuthn §6.5.4, strict CBOR
-
-    def _full(self, obj: _core.AttestationObject, r: Mapping[str, Any], when: datetime) -> tuple[Any, ...]:
-        res = verify_parsed(obj, self._cdh(r), self.anchors, self.metadata, when, self.policy, status_time=self.today)
+    def _verify(self, obj: _core.AttestationObject, cdj: Any, cdh: Any, when: datetime) -> tuple[Any, ...]:
+        """The trust verdict of a full verification: (trusted, status, aaguid, description, fmt,
+        attestation_type, trust_error)."""
+        res = verify_parsed(obj, self._cdh(cdj, cdh), self.anchors, self.metadata, when, self.policy, status_time=self.today)
         entry = res.metadata
-        verdict = (res.trusted, res.status, res.aaguid, entry.description if entry is not None else None,
-                   res.fmt, res.attestation_type, res.trust_error)
-        # one shared object per distinct verdict: results of a chunk then pickle their fields once
-        if len(self._verdicts) > 4096:
-            self._verdicts.clear()
-        return self._verdicts.setdefault(verdict, verdict)
+        return (res.trusted, res.status, res.aaguid, entry.description if entry is not None else None,
+                res.fmt, res.attestation_type, res.trust_error)
 
     # -- one record
-    def run(self, index: int, rec: Any) -> ReverifyResult:
-        r: Mapping[str, Any] | None = None
+    def _full(self, v: Any) -> tuple[Any, ...]:
+        """Full mode: every record's statement and signature are verified (the hot path)."""
         try:
-            if rec is _BAD:
-                raise VerificationError("batch.record_invalid", "record is not a mapping")
-            r = _as_record(rec)
-            when = self._chain_time(r)
-            if self.mode == "full":
-                verdict = self._full(self._parse(r), r, when)
-            else:
-                verdict = self._grouped(r, when)
+            if type(v) is not tuple:
+                v = _decode_line(v, _FIELDS)
+            ao, cdj, cdh, reg, was_trusted, was_status = v
+            when = self.today if reg is None or self.at == "now" else self._chain_time(reg)
+            obj = _parse_ao(self._raw(ao))
+            # §7.1 step 12 (inline: the common case of the hot path)
+            cdh = _sha256(_b64(cdj, "client_data_json")).digest() if cdj is not None else self._cdh(None, cdh)
+            res = verify_parsed(obj, cdh, self.anchors, self.metadata, when, self.policy, status_time=self.today)
         except VerificationError as exc:
-            return ReverifyResult(index, False, False, None, "invalid", exc.code)
+            return _failed(exc.code)
         except Exception as exc:  # defensive: one record must never stop the batch
-            return ReverifyResult(index, False, False, None, "invalid", "batch.record_invalid",
-                                  trust_error=f"{type(exc).__name__}: {exc}"[:200])
-        trusted, status = verdict[0], verdict[1]
-        return ReverifyResult(index, True, trusted, status, _changed(r, trusted, status, verdict[6]), None, *verdict[2:])
+            return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
+        trusted, status, error = res.trusted, res.status, res.trust_error
+        entry = res.metadata
+        return (True, trusted, status,
+                None if was_trusted is None else _changed(was_trusted, was_status, trusted, status, error),
+                None, res.aaguid, entry.description if entry is not None else None, res.fmt,
+                res.attestation_type, error)
 
-    def _grouped(self, r: Mapping[str, Any], when: datetime) -> tuple[Any, ...]:
+    def _trust(self, v: Any) -> tuple[Any, ...]:
+        try:
+            if type(v) is not tuple:
+                v = _decode_line(v, _TRUST_FIELDS)
+            verdict = self._grouped(v, self._chain_time(v[3]))
+        except VerificationError as exc:
+            return _failed(exc.code)
+        except Exception as exc:  # defensive: one record must never stop the batch
+            return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
+        trusted, status, error = verdict[0], verdict[1], verdict[6]
+        was_trusted = v[4]
+        changed = None if was_trusted is None else _changed(was_trusted, v[5], trusted, status, error)
+        return (True, trusted, status, changed, None) + verdict[2:]
+
+    def _grouped(self, v: tuple[Any, ...], when: datetime) -> tuple[Any, ...]:
         """Trust mode: the record's group is read from the fields a Credential stores (fmt,
         aaguid, trust_path: what registration verified), else from the attestation object with
         the strict CBOR decoder only; the group's verdict is computed by a full verification
         of the first record seen for its validity interval, whose attestation object must
         agree with the stored fields."""
-        fmt, aaguid_text, path = r.get("fmt"), r.get("aaguid"), r.get("trust_path")
+        ao, cdj, cdh, fmt, aaguid_text, path = v[0], v[1], v[2], v[6], v[7], v[8]
         stored = type(fmt) is str and type(aaguid_text) is str and type(path) is list
         if stored:
             key: tuple[Any, ...] = (fmt, aaguid_text, tuple(path))
         else:
-            raw = self._raw(r)
-            ao = _core.cbor_decode(raw)
-            fmt = ao.get("fmt") if type(ao) is dict else None
-            stmt = ao.get("attStmt") if type(ao) is dict else None
-            ad = ao.get("authData") if type(ao) is dict else None
+            raw = self._raw(ao)
+            doc = _core.cbor_decode(raw)
+            fmt = doc.get("fmt") if type(doc) is dict else None
+            stmt = doc.get("attStmt") if type(doc) is dict else None
+            ad = doc.get("authData") if type(doc) is dict else None
             if type(fmt) is not str or type(stmt) is not dict or type(ad) is not bytes or len(ad) < 55 or not ad[32] & 0x40:
-                obj = _core.parse_attestation_object(raw)  # raises with the precise code
+                obj = _parse_ao(raw)  # raises with the precise code
                 fmt, stmt, ad = obj.fmt, obj.att_stmt, obj.auth_data.raw
                 if obj.auth_data.aaguid is None:
                     raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
@@ -228,7 +258,7 @@ class _Job:
             key = (fmt, ad[37:53], tuple(x5c) if type(x5c) is list else ())  # §6.5.2: AAGUID after rpIdHash, flags, signCount
         group = self.groups.get(key)
         if group is None:
-            obj = self._parse(r)
+            obj = _parse_ao(self._raw(ao))
             chain = obj.att_stmt.get("x5c") if type(obj.att_stmt) is dict else None
             chain = tuple(chain) if type(chain) is list else ()
             if stored and (obj.fmt != fmt or str(UUID(bytes=obj.auth_data.aaguid)) != aaguid_text
@@ -238,7 +268,8 @@ class _Job:
         slot = bisect.bisect_right(group.bounds, when)
         verdict = group.verdicts.get(slot)
         if verdict is None:
-            verdict = self._full(self._parse(r), r, when)  # raises for a bad record: the group stays open
+            # raises for a bad record: the group stays open
+            verdict = self._verify(_parse_ao(self._raw(ao)), cdj, cdh, when)
             group.verdicts[slot] = verdict
         return verdict
 
@@ -283,12 +314,10 @@ class _Group:
 _EPSILON = timedelta(microseconds=1)
 
 
-def _changed(r: Mapping[str, Any], trusted: bool, status: str | None, trust_error: str | None) -> str | None:
-    """What changed against the stored verdict (the record's ``trusted`` / ``status``); None
-    when the record stores no verdict (``trusted`` absent)."""
-    was_trusted, was_status = r.get("trusted"), r.get("status")
-    if was_trusted is None:
-        return None
+def _changed(was_trusted: Any, was_status: str | None, trusted: bool, status: str | None,
+             trust_error: str | None) -> str | None:
+    """What changed against the stored verdict (the record's ``trusted`` / ``status``, the
+    former not None: a record storing no verdict has nothing to change)."""
     if trust_error == "policy.status_rejected":  # newly revoked or compromised (FIDO MDS3 §3.1.4)
         return None if (not was_trusted and was_status == status) else "status_rejected"
     if was_trusted and not trusted:
@@ -312,21 +341,22 @@ def _worker_init(frozen: bytes, policy: Policy | None, at: str, mode: str,
     _WORKER_JOB = _Job(thaw_metadata(frozen), policy, at, mode, trust_anchors, now)
 
 
-def _worker_chunk(start: int, chunk: list[Any]) -> list[ReverifyResult]:
+def _worker_chunk(chunk: list[Any]) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """Re-verify a chunk of ``_values`` in a worker process. The answer is compact: the chunk's
+    distinct outcomes (most records of a chunk share one) and, per record, the position of its
+    outcome; the parent adds the indices and builds the ReverifyResults."""
     job = _WORKER_JOB
     assert job is not None, "worker was not initialised"
-    return [job.run(start + k, rec) for k, rec in enumerate(chunk)]
-
-
-def _chunks(records: Iterable[Any], size: int, fields: tuple[str, ...] = _FIELDS) -> Iterator[tuple[int, list[Any]]]:
-    it = iter(records)
-    start = 0
-    while True:
-        chunk = [_slim(r, fields) for r in itertools.islice(it, size)]
-        if not chunk:
-            return
-        yield start, chunk
-        start += len(chunk)
+    outcome = job.outcome
+    table: dict[tuple[Any, ...], int] = {}
+    ids = []
+    for v in chunk:
+        o = outcome(v)
+        k = table.get(o)
+        if k is None:
+            k = table[o] = len(table)
+        ids.append(k)
+    return list(table), ids
 
 
 def reverify(
@@ -352,10 +382,12 @@ def reverify(
     ``registered_at`` (ISO 8601), ``trusted`` and ``status`` (the stored verdict) are used for
     ``at="registration"`` and for ``changed``.
 
-    ``workers``: processes (1: in this process). ``mode``: "full" or "trust" (see the module
-    docstring). ``now``: today's date for statuses (and the chain time for ``at="now"``);
-    default: the current time. ``mp_context``: multiprocessing start method (default "spawn").
-    ``max_in_flight``: chunks submitted ahead of the one being yielded (default 2 x workers + 1).
+    ``workers``: processes that verify: this one and ``workers - 1`` children, each loading
+    the metadata once; records travel in chunks of ``chunk_size`` (1: all in this process).
+    ``mode``: "full" or "trust" (see the module docstring). ``now``: today's date for statuses
+    (and the chain time for ``at="now"``); default: the current time. ``mp_context``:
+    multiprocessing start method (default "spawn"). ``max_in_flight``: chunks held ahead of
+    the one being yielded, verified or not (default 4 x workers + 4).
     """
     if at not in _AT:
         raise VerificationError("policy.invalid", f"at must be one of {_AT}")
@@ -368,36 +400,101 @@ def reverify(
     if now is not None and now.tzinfo is None:
         raise VerificationError("input.type", "now must be an aware datetime")
     today = now or datetime.now(timezone.utc)
+    job = _Job(metadata, policy, at, mode, trust_anchors, today)
     if workers == 1:
-        return _serial(records, _Job(metadata, policy, at, mode, trust_anchors, today))
-    return _parallel(records, metadata, policy, at, mode, trust_anchors, today, workers, chunk_size,
-                     mp_context or "spawn", max_in_flight or 2 * workers + 1)
+        return _serial(records, job)
+    return _parallel(records, job, (policy, at, mode, trust_anchors, today), workers, chunk_size,
+                     mp_context or "spawn", max_in_flight or 4 * workers + 4)
 
 
 def _serial(records: Iterable[Any], job: _Job) -> Iterator[ReverifyResult]:
-    run = job.run
+    outcome, fields = job.outcome, job.fields
     for i, rec in enumerate(records):
-        yield run(i, rec if type(rec) is dict or isinstance(rec, (Mapping, str, bytes, bytearray)) else _BAD)
+        v = tuple(map(rec.get, fields)) if type(rec) is dict else _values(rec, fields)
+        yield _new(ReverifyResult, (i,) + outcome(v))
 
 
-def _parallel(records: Iterable[Any], metadata: Any, policy: Policy | None, at: str, mode: str,
-              trust_anchors: TrustAnchors | None, today: datetime, workers: int, chunk_size: int,
+_SLICE = 64  # records verified here between two looks at the children's queues
+
+
+def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], workers: int, chunk_size: int,
               method: str, max_in_flight: int) -> Iterator[ReverifyResult]:
+    """``workers`` processes verify: this one and ``workers - 1`` children.
+
+    Chunks of ``_values`` go to the children, two queued per child so that none waits; while
+    the next chunk to yield is still with a child, this process verifies the following chunk
+    of the input itself, looking every ``_SLICE`` records whether a child needs another chunk
+    (so it works while the children start, and none of them idles). When the input is
+    exhausted, this process also takes back the last chunk still queued for a child rather
+    than wait for it. At most ``max_in_flight`` chunks are held ahead of the consumer."""
     import multiprocessing
 
     ctx = multiprocessing.get_context(method)
-    frozen = freeze_metadata(metadata)  # serialised once; each worker receives it once (initializer)
-    pool = ctx.Pool(workers, initializer=_worker_init, initargs=(frozen, policy, at, mode, trust_anchors, today))
-    del frozen
+    children = workers - 1
+    # the store is serialised once; each child receives it once (initializer), not per chunk
+    pool = ctx.Pool(children, initializer=_worker_init, initargs=(freeze_metadata(job.metadata), *job_args))
+    outcome, fields = job.outcome, job.fields
+    it = iter(records)
+    # per chunk, in input order: [first index, AsyncResult (None once verified here), values or outcomes]
+    pending: deque[list[Any]] = deque()
+    cursor = [0, False]  # index of the next record, input exhausted
+
+    def take() -> list[Any]:
+        chunk = list(itertools.islice(it, chunk_size))
+        if not chunk:
+            cursor[1] = True
+        return chunk
+
+    def feed() -> None:
+        queued = sum(1 for e in pending if e[1] is not None and not e[1].ready())
+        while queued < 2 * children and not cursor[1] and len(pending) < max_in_flight:
+            chunk = take()
+            if not chunk:
+                return
+            values = [_values(r, fields) for r in chunk]
+            pending.append([cursor[0], pool.apply_async(_worker_chunk, (values,)), values])
+            cursor[0] += len(chunk)
+            queued += 1
+
+    def here(values: list[Any], convert: bool) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for k in range(0, len(values), _SLICE):
+            part = values[k:k + _SLICE]
+            out += [outcome(_values(r, fields)) for r in part] if convert else [outcome(v) for v in part]
+            feed()
+        return out
+
     try:
-        pending: deque[Any] = deque()
-        chunks = _chunks(records, chunk_size, _TRUST_FIELDS if mode == "trust" else _FIELDS)
-        for start, chunk in chunks:
-            pending.append(pool.apply_async(_worker_chunk, (start, chunk)))
-            if len(pending) >= max_in_flight:  # bounded: memory stays flat however long the input
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+        while True:
+            feed()
+            if not pending:
+                break
+            head = pending[0]
+            result = head[1]
+            if result is not None and not result.ready():
+                if not cursor[1] and len(pending) < max_in_flight:
+                    chunk = take()
+                    if chunk:
+                        entry = [cursor[0], None, None]
+                        pending.append(entry)
+                        cursor[0] += len(chunk)
+                        entry[2] = here(chunk, True)
+                    continue
+                if cursor[1]:
+                    last = next((e for e in reversed(pending) if e[1] is not None and not e[1].ready()), head)
+                    if last is not head:
+                        last[2] = here(last[2], False)  # the child's copy is dropped
+                        last[1] = None
+                        continue
+                result.wait()
+            pending.popleft()
+            if result is None:
+                outcomes = head[2]
+            else:
+                outs, ids = result.get()
+                outcomes = [outs[k] for k in ids]
+            for i, o in enumerate(outcomes, head[0]):
+                yield _new(ReverifyResult, (i,) + o)
         pool.close()
     finally:
         pool.terminate()

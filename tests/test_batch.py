@@ -255,6 +255,23 @@ def test_workers_equal_serial(pop: Population) -> None:
     assert run(iter(recs), store, workers=2, chunk_size=16, mode="trust") == run(recs, store, mode="trust")
 
 
+@pytest.mark.parametrize("workers, chunk_size, max_in_flight", [(3, 5, None), (2, 1, 2), (2, 7, 3)])
+def test_workers_any_split_equals_serial(pop: Population, workers: int, chunk_size: int, max_in_flight: int | None) -> None:
+    """However the chunks fall between this process and its children (tiny chunks, a tight
+    in-flight bound, more children), results are the serial ones, in input order."""
+    recs: list[object] = list(pop.records(40))
+    recs[3] = json.dumps(recs[3])
+    recs[4] = json.dumps(recs[4]).encode()
+    recs[20] = ["not", "a", "mapping"]
+    recs[21] = "{not json"
+    recs[39] = dict(recs[39], registered_at="yesterday")
+    store = pop.store(statuses={2: "REVOKED"})
+    serial = run(recs, store)
+    assert [r.error for r in serial if not r.valid] == ["batch.record_invalid"] * 3
+    got = run(iter(recs), store, workers=workers, chunk_size=chunk_size, max_in_flight=max_in_flight)
+    assert got == serial
+
+
 def test_metadata_store_travels_as_its_payload(pop: Population) -> None:
     store = pop.store(statuses={0: "REVOKED"})
     back = thaw_metadata(freeze_metadata(store))
