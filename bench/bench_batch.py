@@ -6,6 +6,16 @@ throughput (one packed attestation = one ECDSA verify, so this measures everythi
 2 workers >= 1.8 x one (on a 2-core machine); trust-only >= 20 x full on a corpus with
 thousands of records per certificate chain. Ratios are printed and stored in extra_info; as
 everywhere in bench/, timing never fails a run.
+
+How ``test_ratios`` keeps them honest: every record has its own credential key, and full mode
+is timed on records it has not seen before (the verifier caches parsed credential keys by
+their bytes, which a corpus of few keys, or a second pass over the same records, would turn
+into free hits); ``full_cached_keys`` is the second pass, for comparison. Attestation chains
+repeat across records, as in real populations (the "cached chains" of the target). The
+shared 2-core machine is noisy (+-15% between two runs of the same loop), so ECDSA and full
+mode alternate in rounds (timed in process CPU time) and serial and 2-worker runs alternate
+in pairs (wall time); medians are reported. The 2-worker time includes starting the child process; ``N_WORKERS`` records make
+that cost a few percent, as it is in a batch of millions.
 """
 from __future__ import annotations
 
@@ -80,35 +90,72 @@ def test_reverify_trust_only_5000(benchmark: Any) -> None:
     assert len(res) == 5000 and all(r.trusted for r in res)
 
 
+N_WORKERS = 60_000  # records for the 1 vs 2 workers comparison
+ROUNDS = 6  # ECDSA / full-mode rounds, each on 2,000 records not seen before
+PAIRS = 3  # serial / 2-worker pairs
+
+
+def _fresh_keys() -> None:
+    """Forget parsed credential keys, so that no run profits from an earlier one."""
+    from fastattest import algorithms
+
+    algorithms.load_cose_key.cache_clear()
+
+
 def test_ratios(benchmark: Any) -> None:
     """The three target ratios, measured in the same run (printed; see the module docstring)."""
+    import statistics
+
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    pop, recs = _corpus(20000)
+    pop, recs = _corpus(N_WORKERS)
     store = pop.store()
     pub, sig, data = _ecdsa_case()
     algo = ec.ECDSA(hashes.SHA256())
+    block = 2000
 
     def ecdsa() -> None:
-        for _ in range(2000):
+        for _ in range(block):
             pub.verify(sig, data, algo)
 
-    t_ecdsa = _per_record(ecdsa, 2000)
-    t_full = _per_record(lambda: list(reverify(recs[:2000], metadata=store)), 2000)
+    list(reverify(recs[-block:], metadata=store))  # warm: imports, chains, metadata
+    cpu = time.process_time  # one process: its CPU time, not other helpers' share of the machine
+    t_ecdsa, t_full, t_cached, r_full = [], [], [], []
+    for k in range(ROUNDS):
+        part = recs[k * block:(k + 1) * block]
+        _fresh_keys()
+        t_ecdsa.append(_per_record(ecdsa, block, repeat=1, clock=cpu))
+        t_full.append(_per_record(lambda: list(reverify(part, metadata=store)), block, repeat=1, clock=cpu))
+        t_cached.append(_per_record(lambda: list(reverify(part, metadata=store)), block, repeat=1, clock=cpu))
+        r_full.append(t_ecdsa[-1] / t_full[-1])
+    med = statistics.median
     t_trust = _per_record(lambda: list(reverify(recs, metadata=store, mode="trust")), len(recs))
-    t_one = _per_record(lambda: list(reverify(recs, metadata=store)), len(recs), repeat=1)
-    t_two = _per_record(lambda: list(reverify(recs, metadata=store, workers=2)), len(recs), repeat=2)
+    r_workers = []
+    for _ in range(PAIRS):
+        _fresh_keys()
+        t_one = _per_record(lambda: list(reverify(recs, metadata=store)), len(recs), repeat=1)
+        _fresh_keys()
+        t_two = _per_record(lambda: list(reverify(recs, metadata=store, workers=2)), len(recs), repeat=1)
+        r_workers.append(t_one / t_two)
+        print(f"\n  pair: 1 worker {t_one * 1e6:.1f} us/record, 2 workers {t_two * 1e6:.1f} us/record, "
+              f"ratio {r_workers[-1]:.2f}", end="")
     ratios = {
-        "ecdsa_us": t_ecdsa * 1e6,
-        "full_us": t_full * 1e6,
+        "ecdsa_us": med(t_ecdsa) * 1e6,
+        "full_us": med(t_full) * 1e6,
+        "full_cached_keys_us": med(t_cached) * 1e6,
         "trust_us": t_trust * 1e6,
-        "full_vs_ecdsa": t_ecdsa / t_full,  # target >= 0.8
-        "workers2_vs_1": t_one / t_two,  # target >= 1.8 on 2 cores
-        "trust_vs_full": t_full / t_trust,  # target >= 20
+        "full_vs_ecdsa": med(r_full),  # target >= 0.8 (median of the rounds' ratios)
+        "full_cached_keys_vs_ecdsa": med(t_ecdsa) / med(t_cached),
+        "workers2_vs_1": med(r_workers),  # target >= 1.8 on 2 cores (median of the pairs)
+        "trust_vs_full": med(t_full) / t_trust,  # target >= 20
     }
     benchmark.extra_info.update(ratios)
+    benchmark.extra_info["full_vs_ecdsa_rounds"] = r_full
+    benchmark.extra_info["workers2_vs_1_pairs"] = r_workers
     print("\nbatch ratios: " + ", ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
+    print("  full_vs_ecdsa rounds: " + " ".join(f"{r:.2f}" for r in r_full)
+          + "; workers2_vs_1 pairs: " + " ".join(f"{r:.2f}" for r in r_workers))
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
 
 

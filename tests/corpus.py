@@ -48,6 +48,18 @@ class Model:
         return sa.der(self.ca.root_cert)
 
 
+def _cose_key(index: int) -> bytes:
+    """Credential key ``index`` (ES256, RFC 9053 §2.1), derived from the index: distinct per
+    record and the same in every run."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    secret = int.from_bytes(hashlib.sha256(b"corpus credential key %d" % index).digest(), "big") % _P256_ORDER
+    return sa.cbor(sa.cose_key(-7, ec.derive_private_key(secret or 1, ec.SECP256R1()).public_key()))
+
+
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
 def _std_b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -55,7 +67,7 @@ def _std_b64(data: bytes) -> str:
 class Population:
     """``models`` authenticator models; records cycle through them (model = index % models)."""
 
-    def __init__(self, models: int = 3, *, key_pool: int = 16, intermediate: bool = False) -> None:
+    def __init__(self, models: int = 3, *, key_pool: int | None = None, intermediate: bool = False) -> None:
         self.models: list[Model] = []
         for m in range(models):
             ca = sa.TestCA(intermediate=intermediate, name=f"fastattest Corpus Root CA {m}")
@@ -63,13 +75,11 @@ class Population:
             key = sa.generate_key(-7)
             cert = ca.attestation_cert(key.public_key(), aaguid=aaguid)
             self.models.append(Model(aaguid, f"Corpus Key {m}", ca, key, [sa.der(cert)] + ca.chain_der()))
-        # credential keys are reused across records (their generation would dominate the run);
-        # every record still has its own credential id, challenge and attestation signature
-        self._keys = []
-        for _ in range(key_pool):
-            k = sa.generate_key(-7)
-            cose = sa.cbor(sa.cose_key(-7, k.public_key()))
-            self._keys.append(cose)
+        # Every record has its own credential key, as in a real population (a verifier caches
+        # parsed keys by their bytes, so a small pool of keys would hide the cost of loading
+        # one); ``key_pool=K`` reuses K keys instead, for runs where only generation speed
+        # matters. Either way each record has its own credential id, challenge and signature.
+        self._keys = [_cose_key(i) for i in range(key_pool)] if key_pool else None
 
     # ----- metadata
 
@@ -107,7 +117,7 @@ class Population:
     def record(self, index: int, *, trusted: bool = True, status: str | None = "FIDO_CERTIFIED_L1") -> dict[str, Any]:
         """Record ``index``: what ``Credential.to_dict()`` gives for that registration."""
         m = self.models[index % len(self.models)]
-        cose = self._keys[index % len(self._keys)]
+        cose = self._keys[index % len(self._keys)] if self._keys else _cose_key(index)
         cred_id = struct.pack(">Q", index) + hashlib.sha256(b"cred%d" % index).digest()[:24]
         challenge = hashlib.sha256(b"challenge%d" % index).digest()
         cdj = sa.client_data_json("webauthn.create", challenge, ORIGIN)
