@@ -8,20 +8,24 @@ thousands of records per certificate chain. Ratios are printed and stored in ext
 everywhere in bench/, timing never fails a run.
 
 How ``test_ratios`` keeps them honest: every record has its own credential key, and full mode
-is timed on records it has not seen before (the verifier caches parsed credential keys by
-their bytes, which a corpus of few keys, or a second pass over the same records, would turn
-into free hits); ``full_cached_keys`` is the second pass, for comparison. Attestation chains
-repeat across records, as in real populations (the "cached chains" of the target). The
-shared 2-core machine is noisy (+-15% between two runs of the same loop), so ECDSA and full
-mode alternate in rounds (timed in process CPU time) and serial and 2-worker runs alternate
-in pairs (wall time); medians are reported. The 2-worker time includes starting the child process; ``N_WORKERS`` records make
-that cost a few percent, as it is in a batch of millions.
+is timed on records it has not seen before (the verifier caches parsed credential keys by their
+bytes, which a corpus of few keys, or a second pass over the same records, would turn into free
+hits); ``full_cached_keys`` is the second pass, for comparison. Attestation chains repeat
+across records, as in real populations (the "cached chains" of the target). The shared 2-core
+machine is noisy (+-15% between two runs of the same loop), so ECDSA and full mode alternate in
+rounds (timed in process CPU time) and serial and 2-worker runs alternate in pairs (wall time);
+medians are reported. The 2-worker time includes starting the child process (~0.2 s, more under
+pytest, whose modules a spawned child imports too): a few percent of a run on ``N_WORKERS``
+records (env BENCH_BATCH_N, default 60,000; BENCH_BATCH_PAIRS pairs, default 3), next to
+nothing in a batch of millions.
 """
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +94,15 @@ def test_reverify_trust_only_5000(benchmark: Any) -> None:
     assert len(res) == 5000 and all(r.trusted for r in res)
 
 
-N_WORKERS = 60_000  # records for the 1 vs 2 workers comparison
+N_WORKERS = int(os.environ.get("BENCH_BATCH_N", 60_000))  # records for the 1 vs 2 workers comparison
 ROUNDS = 6  # ECDSA / full-mode rounds, each on 2,000 records not seen before
-PAIRS = 3  # serial / 2-worker pairs
+PAIRS = int(os.environ.get("BENCH_BATCH_PAIRS", 3))  # serial / 2-worker pairs
+
+
+def _drain(results: Any) -> None:
+    """Consume results as a batch job does (each handled, then dropped): collecting them in a
+    list would time the garbage collector walking an ever longer list, not re-verification."""
+    deque(results, maxlen=0)
 
 
 def _fresh_keys() -> None:
@@ -119,24 +129,24 @@ def test_ratios(benchmark: Any) -> None:
         for _ in range(block):
             pub.verify(sig, data, algo)
 
-    list(reverify(recs[-block:], metadata=store))  # warm: imports, chains, metadata
+    assert all(r.trusted for r in reverify(recs[-block:], metadata=store))  # warm: imports, chains, metadata
     cpu = time.process_time  # one process: its CPU time, not other helpers' share of the machine
     t_ecdsa, t_full, t_cached, r_full = [], [], [], []
     for k in range(ROUNDS):
         part = recs[k * block:(k + 1) * block]
         _fresh_keys()
         t_ecdsa.append(_per_record(ecdsa, block, repeat=1, clock=cpu))
-        t_full.append(_per_record(lambda: list(reverify(part, metadata=store)), block, repeat=1, clock=cpu))
-        t_cached.append(_per_record(lambda: list(reverify(part, metadata=store)), block, repeat=1, clock=cpu))
+        t_full.append(_per_record(lambda: _drain(reverify(part, metadata=store)), block, repeat=1, clock=cpu))
+        t_cached.append(_per_record(lambda: _drain(reverify(part, metadata=store)), block, repeat=1, clock=cpu))
         r_full.append(t_ecdsa[-1] / t_full[-1])
     med = statistics.median
-    t_trust = _per_record(lambda: list(reverify(recs, metadata=store, mode="trust")), len(recs))
+    t_trust = _per_record(lambda: _drain(reverify(recs, metadata=store, mode="trust")), len(recs))
     r_workers = []
     for _ in range(PAIRS):
         _fresh_keys()
-        t_one = _per_record(lambda: list(reverify(recs, metadata=store)), len(recs), repeat=1)
+        t_one = _per_record(lambda: _drain(reverify(recs, metadata=store)), len(recs), repeat=1)
         _fresh_keys()
-        t_two = _per_record(lambda: list(reverify(recs, metadata=store, workers=2)), len(recs), repeat=1)
+        t_two = _per_record(lambda: _drain(reverify(recs, metadata=store, workers=2)), len(recs), repeat=1)
         r_workers.append(t_one / t_two)
         print(f"\n  pair: 1 worker {t_one * 1e6:.1f} us/record, 2 workers {t_two * 1e6:.1f} us/record, "
               f"ratio {r_workers[-1]:.2f}", end="")

@@ -400,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reverify", help="re-verify stored registrations (JSON lines) against metadata")
     r.add_argument("input", help="JSONL of Credential.to_dict() records ('-': stdin)")
     r.add_argument("--mds", help="metadata BLOB (JWT) or JSON payload file (default: MetadataStore.load())")
-    r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    r.add_argument("--workers", type=int, default=1, help="processes that verify: this one and N-1 children (default 1)")
     r.add_argument("--out", help="write one JSON result per record to this file")
     r.add_argument("--trust-only", action="store_true", help="recompute only the trust verdict, per certificate chain")
     r.add_argument("--at", choices=("registration", "now"), default="registration",
