@@ -48,7 +48,6 @@ class AttestationResult:
     trust_error: str | None = None  # why not trusted (a code), for none/self: None
     auth_data: Any = field(default=None, repr=False, compare=False)
     cose_key: Any = field(default=None, repr=False, compare=False)
-    public_key: Any = field(default=None, repr=False, compare=False)
     parts: tuple["AttestationResult", ...] = ()
 
 
@@ -118,20 +117,16 @@ def verify_parsed(
     # §7.1 step 13 (registration carries attested credential data; F-10, D04)
     if auth_data.credential_public_key is None:
         raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
-    cose_key, public_key = algorithms.load_cose_key(auth_data.credential_public_key)
+    cose_key = algorithms.parse_cose_key(auth_data.credential_public_key)  # validated; no key object yet
     # §7.1 step 20: fmt is matched case-sensitively against supported formats (F01)
     verifier = _formats().get(obj.fmt)
     if verifier is None:
         raise VerificationError("format.unsupported", f"attestation statement format {obj.fmt!r} is not supported")
-    ctx = Context(auth_data, client_data_hash, cose_key, public_key, now, policy)
+    ctx = Context(auth_data, client_data_hash, cose_key, None, now, policy)
     statement = verifier(obj.att_stmt, ctx)  # §7.1 step 21
     result = _assess(obj.fmt, statement, auth_data.aaguid, anchors, metadata, now, policy, status_time or now)
-    return _with_key(result, auth_data, cose_key, public_key)
-
-
-def _with_key(r: AttestationResult, auth_data: Any, cose_key: Any, public_key: Any) -> AttestationResult:
-    r.auth_data, r.cose_key, r.public_key = auth_data, cose_key, public_key
-    return r
+    result.auth_data, result.cose_key = auth_data, cose_key
+    return result
 
 
 def _assess(

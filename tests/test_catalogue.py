@@ -96,6 +96,53 @@ def test_D20_invalid_coordinates(x: bytes, y: bytes, challenge: bytes) -> None:
     assert register_code(none_registration(ec2(x, y), challenge), challenge) == "cose.invalid_key"
 
 
+@pytest.mark.parametrize("fmt", ["packed", "fido-u2f"])
+def test_D20_off_curve_key_in_formats_that_never_use_it(fmt: str, challenge: bytes) -> None:
+    """packed full and fido-u2f verify with the attestation key, not the credential key, so
+    registration validates the credential key on its own (algorithms.parse_cose_key): a validly
+    signed statement over an off-curve credential key is still refused."""
+    auth = sa.SoftAuthenticator(fmt, ca=sa.TestCA())
+    k = sa.cose_key(-7, ec.generate_private_key(ec.SECP256R1()).public_key())
+    y = bytearray(k[-3]); y[-1] ^= 1
+    cid = os.urandom(16)
+    ad = sa.build_auth_data(RP_ID, aaguid=bytes(16) if fmt == "fido-u2f" else sa.DEFAULT_AAGUID.bytes,
+                            credential_id=cid, credential_public_key=ec2(k[-2], bytes(y)))
+    resp = auth.create(RP_ID, ORIGIN, challenge, credential_id=cid, overrides={"auth_data": ad})
+    party = RelyingParty(RP_ID, [ORIGIN], trust_anchors=auth.trust_anchors())
+    assert code_of(party.register, resp, challenge) == "cose.invalid_key"
+
+
+@pytest.mark.parametrize("crv, curve, size", [(1, ec.SECP256R1(), 32), (2, ec.SECP384R1(), 48), (3, ec.SECP521R1(), 66)])
+def test_D20_on_curve_check_agrees_with_openssl(crv: int, curve: ec.EllipticCurve, size: int) -> None:
+    """parse_cose_key's integer on-curve check accepts exactly the points OpenSSL accepts."""
+    alg = {1: -7, 2: -35, 3: -36}[crv]
+    accepted = refused = 0
+    for i in range(60):
+        n = ec.generate_private_key(curve).public_key().public_numbers()
+        x, y = n.x, n.y
+        if i % 3 == 1:
+            y ^= 1 << (i % 8)  # off the curve
+        elif i % 3 == 2:
+            x = (x + i) % (1 << (8 * size))
+        raw = cbor2.dumps(ec2(x.to_bytes(size, "big"), y.to_bytes(size, "big"), alg, crv))
+        algorithms.parse_cose_key.cache_clear()
+        try:
+            algorithms.load_cose_key(raw)
+            openssl_ok = True
+        except VerificationError:
+            openssl_ok = False
+        try:
+            algorithms.parse_cose_key(raw)
+            ours_ok = True
+        except VerificationError as exc:
+            assert exc.code == "cose.invalid_key"
+            ours_ok = False
+        assert ours_ok == openssl_ok, (crv, i)
+        accepted += ours_ok
+        refused += not ours_ok
+    assert accepted >= 20 and refused >= 30
+
+
 P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from .. import _core
+from .. import _core, algorithms
 from ..policy import Policy
 
 
@@ -22,9 +22,17 @@ class Context:
     auth_data: _core.AuthenticatorData
     client_data_hash: bytes
     cose_key: _core.CoseKey
-    public_key: Any  # the credential public key as a cryptography object
+    _public_key: Any  # the credential key as a cryptography object, or None: built on first use
     now: datetime
     policy: Policy
+
+    @property
+    def public_key(self) -> Any:
+        """The credential public key as a ``cryptography`` object. Only packed self, android-key
+        and apple attestation use it, so it is built (or taken from the key cache) on demand."""
+        if self._public_key is None:
+            self._public_key = algorithms.load_cose_key(self.auth_data.credential_public_key)[1]
+        return self._public_key
 
     @property
     def signed_data(self) -> bytes:
