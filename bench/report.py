@@ -1,7 +1,7 @@
 """Run the benchmark suites (or read their JSON) and report medians, ratios and targets.
 
-    python bench/report.py                      # runs pytest bench/ and writes the report
-    python bench/report.py --json run.json      # reads `pytest bench/ --benchmark-json=run.json`
+    python bench/report.py                      # runs the suites twice (--passes) and writes the report
+    python bench/report.py --json a.json b.json # reads `pytest bench/ --benchmark-json=...` passes
 
 Prints one table (medians in µs; speed-up of fastattest over each peer; fastattest over the
 floor), draws ``bench/performance.png`` (a bar per library per case, log scale, floor marked)
@@ -59,20 +59,26 @@ def run_benchmarks(out: Path, extra: list[str]) -> None:
     subprocess.run(cmd, cwd=ROOT, check=False)
 
 
-def load_rows(path: Path) -> tuple[list[Row], dict[str, Any]]:
-    data = json.loads(path.read_text())
+def load_rows(*paths: Path) -> tuple[list[Row], dict[str, Any]]:
+    """Rows of medians; given several passes, each benchmark keeps its lowest median: a burst of
+    load from another tenant of this shared machine lands in one pass, rarely in all."""
     rows: dict[tuple[str, str, bool], Row] = {}
     floors: dict[str, tuple[float, str]] = {}
-    for b in data["benchmarks"]:
-        info = b.get("extra_info", {})
-        if "lib" not in info:
-            continue  # other suites (metadata, batch) have their own reports
-        med = b["stats"]["median"]
-        if info["lib"] == "floor":
-            floors[info["case"]] = (med, info.get("floor", ""))
-            continue
-        key = (info["kind"], info["case"], bool(info.get("roots")))
-        rows.setdefault(key, Row(info["kind"], info["case"], bool(info.get("roots")), {})).med[info["lib"]] = med
+    data: dict[str, Any] = {}
+    for path in paths:
+        data = json.loads(path.read_text())
+        for b in data["benchmarks"]:
+            info = b.get("extra_info", {})
+            if "lib" not in info:
+                continue  # other suites (metadata, batch) have their own reports
+            med = b["stats"]["median"]
+            if info["lib"] == "floor":
+                if info["case"] not in floors or med < floors[info["case"]][0]:
+                    floors[info["case"]] = (med, info.get("floor", ""))
+                continue
+            key = (info["kind"], info["case"], bool(info.get("roots")))
+            meds = rows.setdefault(key, Row(info["kind"], info["case"], bool(info.get("roots")), {})).med
+            meds[info["lib"]] = min(med, meds.get(info["lib"], med))
     for r in rows.values():
         if r.case in floors:
             r.med["floor"], r.floor_kind = floors[r.case]
@@ -246,8 +252,10 @@ def markdown(rows: list[Row], tgts: list[Target], mach: dict[str, str], chart_li
     t = "\n".join(["| target | measured | goal | verdict |", "|---|---|---|---|", *(x.line() for x in tgts)])
     return f"""## Performance
 
-Medians of one run of `python bench/report.py` (pytest-benchmark; times in µs per
-verification, lower is better). Each row verifies the same input with every library in the
+Medians from `python bench/report.py` (pytest-benchmark; times in µs per verification, lower
+is better). The suites run twice and each benchmark keeps the lower of its two medians, so a
+burst of load from another tenant of this shared machine does not stand for a library; every
+library gets the same treatment. Each row verifies the same input with every library in the
 same run. "vs py_webauthn" / "vs fido2" are speed-ups of warm fastattest over the peer;
 "÷ floor" is fastattest over bare `cryptography` doing SHA-256 of the signed data plus the one
 signature verification the case hinges on, with the key already loaded; "RP ÷ verify" is
@@ -273,14 +281,15 @@ signature verification the case hinges on, with the key already loaded; "RP ÷ v
 - The machine is shared (2 cores); a benchmark whose window met another process's load shows
   up as one row out of line with its neighbours. Rerun before reading much into one ratio.
 
-Where the targets do not hold, and why: the warm TPM path costs ~16 µs above its RSA floor
-(pubArea/certInfo parsing and comparisons, in `formats/tpm.py`), which puts the 15x goal
-against py_webauthn within a few percent but under it. The fixed cost of a ceremony in
-`RelyingParty` (base64url of each field, clientDataJSON parse and checks, the result objects:
-~15-20 µs warm for an assertion, ~20-30 µs for a registration) is most of what separates
-`RelyingParty.verify` from the floor, and it is larger than the whole of `verify_attestation`
-for `none` and a large share of it for TPM, whose warm verification is cheap. The decoding of
-the JSON envelope is in pure Python; moving it into the compiled core is the next step.
+Where the targets do not hold, and why: `RelyingParty.register` ÷ `verify_attestation` is
+about 1.1x for packed and fido-u2f and 1.2-1.3x for TPM and apple, but about 3x for `none`.
+A ceremony has a fixed cost that `verify_attestation` does not pay: decoding the JSON envelope,
+parsing and checking clientDataJSON (a strict parser in the compiled core, ~0.5 µs) and hashing
+it, the flag checks and the Credential, ~5 µs in all. That is small beside any signature check,
+but twice the whole of a `none` verification (~2.6 µs, no signature at all). "cold" is first
+sight of the certificate and of the credential key: formats that never use the credential key
+(packed full, fido-u2f, tpm, none) validate it with an integer on-curve check instead of
+building a `cryptography` key object.
 
 {table(rows)}
 
@@ -303,16 +312,19 @@ CI runs `pytest bench/ --benchmark-disable` (each body once, verdicts only) and
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--json", type=Path, help="read this pytest-benchmark JSON instead of running")
+    ap.add_argument("--json", type=Path, nargs="+", help="read these pytest-benchmark JSON passes instead of running")
+    ap.add_argument("--passes", type=int, default=2, help="run the suites this many times (default 2)")
     ap.add_argument("--png", type=Path, default=HERE / "performance.png")
     ap.add_argument("--md", type=Path, default=HERE / "PERFORMANCE.md")
     ap.add_argument("--chart-link", default="bench/performance.png", help="chart path as seen from README.md")
     args, extra = ap.parse_known_args(argv)
-    path = args.json
-    if path is None:
-        path = Path(tempfile.mkdtemp()) / "bench.json"
-        run_benchmarks(path, extra)
-    rows, _ = load_rows(path)
+    paths = args.json
+    if paths is None:
+        tmp = Path(tempfile.mkdtemp())
+        paths = [tmp / f"bench-{i}.json" for i in range(args.passes)]
+        for p in paths:
+            run_benchmarks(p, extra)
+    rows, _ = load_rows(*paths)
     if not rows:
         print("no benchmark results found", file=sys.stderr)
         return 1
