@@ -428,11 +428,16 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
     exhausted, this process also takes back the last chunk still queued for a child rather
     than wait for it. At most ``max_in_flight`` chunks are held ahead of the consumer."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     ctx = multiprocessing.get_context(method)
     children = workers - 1
-    # the store is serialised once; each child receives it once (initializer), not per chunk
-    pool = ctx.Pool(children, initializer=_worker_init, initargs=(freeze_metadata(job.metadata), *job_args))
+    # the store is serialised once; each child receives it once (initializer), not per chunk.
+    # An executor, not multiprocessing.Pool: a child that dies (OOM killer, crash) breaks its
+    # futures instead of leaving them unfinished forever.
+    pool = ProcessPoolExecutor(children, mp_context=ctx, initializer=_worker_init,
+                               initargs=(freeze_metadata(job.metadata), *job_args))
     outcome, fields = job.outcome, job.fields
     it = iter(records)
     # per chunk, in input order: [first index, AsyncResult (None once verified here), values or outcomes]
@@ -446,13 +451,13 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
         return chunk
 
     def feed() -> None:
-        queued = sum(1 for e in pending if e[1] is not None and not e[1].ready())
+        queued = sum(1 for e in pending if e[1] is not None and not e[1].done())
         while queued < 2 * children and not cursor[1] and len(pending) < max_in_flight:
             chunk = take()
             if not chunk:
                 return
             values = [_values(r, fields) for r in chunk]
-            pending.append([cursor[0], pool.apply_async(_worker_chunk, (values,)), values])
+            pending.append([cursor[0], pool.submit(_worker_chunk, values), values])
             cursor[0] += len(chunk)
             queued += 1
 
@@ -471,7 +476,7 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
                 break
             head = pending[0]
             result = head[1]
-            if result is not None and not result.ready():
+            if result is not None and not result.done():
                 if not cursor[1] and len(pending) < max_in_flight:
                     chunk = take()
                     if chunk:
@@ -481,21 +486,26 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
                         entry[2] = here(chunk, True)
                     continue
                 if cursor[1]:
-                    last = next((e for e in reversed(pending) if e[1] is not None and not e[1].ready()), head)
+                    last = next((e for e in reversed(pending) if e[1] is not None and not e[1].done()), head)
                     if last is not head:
                         last[2] = here(last[2], False)  # the child's copy is dropped
+                        last[1].cancel()
                         last[1] = None
                         continue
-                result.wait()
-            pending.popleft()
             if result is None:
                 outcomes = head[2]
             else:
-                outs, ids = result.get()
+                outs, ids = result.result()
                 outcomes = [outs[k] for k in ids]
+            pending.popleft()
             for i, o in enumerate(outcomes, head[0]):
                 yield _new(ReverifyResult, (i,) + o)
-        pool.close()
+    except BrokenProcessPool:
+        delivered = pending[0][0] if pending else cursor[0]
+        raise VerificationError(
+            "batch.worker_failed",
+            f"a worker process exited unexpectedly (killed or crashed); the results of records 0..{delivered - 1} "
+            f"were delivered, the batch stops at record {delivered}",
+        ) from None
     finally:
-        pool.terminate()
-        pool.join()
+        pool.shutdown(wait=False, cancel_futures=True)

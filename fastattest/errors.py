@@ -223,4 +223,5 @@ CODES: dict[str, str] = {
     "assertion.unknown_credential": "credential is not registered",
     # --- batch
     "batch.record_invalid": "stored record is malformed",
+    "batch.worker_failed": "a batch worker process exited unexpectedly",
 }

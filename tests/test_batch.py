@@ -272,6 +272,42 @@ def test_workers_any_split_equals_serial(pop: Population, workers: int, chunk_si
     assert got == serial
 
 
+def test_a_killed_worker_stops_the_batch_with_a_code_not_a_hang(pop: Population) -> None:
+    """A child killed mid-batch (the OOM killer, a crash) must not leave reverify waiting
+    forever for its chunk: the batch stops with batch.worker_failed after the results it had."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+    import time
+
+    store = pop.store()
+    got: list[ReverifyResult] = []
+    outcome: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            for r in reverify(pop.records(3000), metadata=store, now=NOW, workers=2, chunk_size=32):
+                got.append(r)
+                if len(got) == 1:
+                    deadline = time.monotonic() + 30
+                    while not multiprocessing.active_children() and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    time.sleep(0.5)  # let the child take its chunks
+                    for child in multiprocessing.active_children():
+                        os.kill(child.pid, signal.SIGKILL)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    t.join(120)
+    assert not t.is_alive(), "reverify hung after its worker process was killed"
+    assert outcome and isinstance(outcome[0], VerificationError), outcome
+    assert outcome[0].code == "batch.worker_failed"
+    assert [r.index for r in got] == list(range(len(got))) and 0 < len(got) < 3000
+
+
 def test_metadata_store_travels_as_its_payload(pop: Population) -> None:
     store = pop.store(statuses={0: "REVOKED"})
     back = thaw_metadata(freeze_metadata(store))
