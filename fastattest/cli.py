@@ -7,7 +7,8 @@
     fastattest mds fetch | show | lookup AAGUID
 
 Exit codes: 0 all good; 1 some records changed or failed (``reverify``) / verification failed
-(``verify``); 2 usage or configuration error (bad arguments, unreadable files or metadata).
+(``verify``); 2 usage or configuration error (bad arguments, unreadable files or metadata);
+3 the batch did not complete (a worker process died: ``batch.worker_failed``).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from .errors import FastAttestError, MetadataError, VerificationError
 
 USAGE_ERROR = 2
+INCOMPLETE = 3  # reverify stopped before the end of its input (a worker process died)
 
 
 class _UsageError(Exception):
@@ -461,7 +463,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         return USAGE_ERROR
     except VerificationError as exc:
         err.write(f"fastattest: {exc.message} [{exc.code}]\n")
-        return USAGE_ERROR
+        return INCOMPLETE if exc.code == "batch.worker_failed" else USAGE_ERROR
     except KeyboardInterrupt:
         err.write("\ninterrupted\n")
         return 130

@@ -58,6 +58,21 @@ def test_reverify_changes_exit_1_with_summary_and_report(files: dict[str, Path],
     assert all(r["aaguid"] for r in rows)
 
 
+def test_reverify_worker_death_exits_3(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch that stops early (a worker process died) is neither "all good" nor a usage error."""
+    from fastattest import VerificationError, batch
+
+    real = batch.reverify
+
+    def dying(records, **kw):
+        yield from real(list(records)[:5], **kw)
+        raise VerificationError("batch.worker_failed", "a worker process exited unexpectedly")
+
+    monkeypatch.setattr(batch, "reverify", dying)
+    code, out, err = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--now", "2026-06-01")
+    assert code == 3 and "[batch.worker_failed]" in err
+
+
 def test_reverify_bad_record_exits_1(files: dict[str, Path], tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(files["corpus"].read_text().splitlines()[0] + "\n{oops\n")
