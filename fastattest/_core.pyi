@@ -61,7 +61,12 @@ class CoseKey:
     pub: bytes | None            # AKP public key (ML-DSA)
 
 def parse_cose_key(data: bytes | dict) -> CoseKey:
-    """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, RSA size caps."""
+    """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, EC2 points on
+    their curve (cose.invalid_key), RSA size caps."""
+
+def ec_point_on_curve(crv: int, x: bytes, y: bytes) -> bool:
+    """Is (x, y), big-endian and of equal length, a point of COSE curve ``crv`` (1: P-256,
+    2: P-384, 3: P-521)? Coordinates >= p are refused."""
 
 class AttestationObject:
     fmt: str

@@ -408,6 +408,8 @@ def parse_authenticator_data(data) -> AuthenticatorData:
 # draft-ietf-cose-dilithium)
 # ------------------------------------------------------------------------------------------
 
+include "_ec.pxi"
+
 # EC2 alg -> required crv; crv -> coordinate length
 cdef dict _EC2_ALG_CRV = {-7: 1, -9: 1, -35: 2, -51: 2, -36: 3, -52: 3}
 cdef dict _EC2_COORD = {1: 32, 2: 48, 3: 66}
@@ -418,7 +420,7 @@ cdef frozenset _RSA_ALGS = frozenset((-257, -258, -259, -65535, -37, -38, -39))
 cdef dict _AKP_PUB = {-48: 1312, -49: 1952, -50: 2592}
 
 cdef class CoseKey:
-    """Validated COSE_Key fields. Point on-curve checks happen in the Python layer."""
+    """Validated COSE_Key fields; an EC2 point is on its curve (_ec.pxi)."""
     cdef readonly object raw
     cdef readonly int kty
     cdef readonly int alg
@@ -486,6 +488,8 @@ cdef CoseKey _parse_cose(dict m, object raw):
             _fail("cose.invalid_coordinate",
                   "EC coordinates must be %d bytes, got %d and %d"
                   % (ln, PyBytes_GET_SIZE(x), PyBytes_GET_SIZE(y)))  # D19
+        if not _ec_on_curve(crv, x, y):
+            _fail("cose.invalid_key", "invalid public key: the EC point is not on the curve")  # D20, _ec.pxi
         k.crv = crv
         k.x = x
         k.y = y
@@ -549,7 +553,8 @@ cdef CoseKey _parse_cose(dict m, object raw):
 
 
 def parse_cose_key(data) -> CoseKey:
-    """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, RSA size caps."""
+    """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, EC2 points on
+    their curve, RSA size caps."""
     cdef bytes b
     if type(data) is dict:
         for key in <dict>data:

@@ -15,7 +15,10 @@ from fastattest.errors import CODES, VerificationError
 
 RP_HASH = hashlib.sha256(b"example.com").digest()
 AAGUID = bytes(range(16))
-COSE_KEY = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: b"\x11" * 32, -3: b"\x22" * 32}, canonical=True)
+# the P-256 base point (SEC 2 §2.4.2): the core refuses points off the curve (D20)
+G_X = bytes.fromhex("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296")
+G_Y = bytes.fromhex("4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5")
+COSE_KEY = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: G_X, -3: G_Y}, canonical=True)
 
 UP, UV, BE, BS, AT, ED = 0x01, 0x04, 0x08, 0x10, 0x40, 0x80
 

@@ -114,7 +114,7 @@ def test_D20_off_curve_key_in_formats_that_never_use_it(fmt: str, challenge: byt
 
 @pytest.mark.parametrize("crv, curve, size", [(1, ec.SECP256R1(), 32), (2, ec.SECP384R1(), 48), (3, ec.SECP521R1(), 66)])
 def test_D20_on_curve_check_agrees_with_openssl(crv: int, curve: ec.EllipticCurve, size: int) -> None:
-    """parse_cose_key's integer on-curve check accepts exactly the points OpenSSL accepts."""
+    """parse_cose_key (the compiled on-curve check) accepts exactly the points OpenSSL accepts."""
     alg = {1: -7, 2: -35, 3: -36}[crv]
     accepted = refused = 0
     for i in range(60):

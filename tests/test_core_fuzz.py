@@ -15,9 +15,12 @@ import cbor2
 from fastattest import _core
 from fastattest.errors import CODES, VerificationError
 
+# the P-256 base point (SEC 2 §2.4.2): the core refuses points off the curve (D20)
+G_X = bytes.fromhex("6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296")
+G_Y = bytes.fromhex("4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5")
 AUTH = (hashlib.sha256(b"example.com").digest() + b"\xc5" + struct.pack(">I", 3)
         + bytes(range(16)) + struct.pack(">H", 20) + b"\xab" * 20
-        + cbor2.dumps({1: 2, 3: -7, -1: 1, -2: b"\x11" * 32, -3: b"\x22" * 32}, canonical=True)
+        + cbor2.dumps({1: 2, 3: -7, -1: 1, -2: G_X, -3: G_Y}, canonical=True)
         + cbor2.dumps({"credProtect": 2}, canonical=True))
 SIG = bytes.fromhex("3045022100" + "81" * 32 + "0220" + "12" * 32)
 VALID = cbor2.dumps({"fmt": "packed", "authData": AUTH,

@@ -1,9 +1,10 @@
 """COSE_Key checks of the compiled core (WebAuthn L3 §5.8.5, RFC 9053, RFC 8230; catalogue
-D16, D18, D19, D21-D24, R03). On-curve checks (D20) are done in the Python layer."""
+D16, D18, D19, D21-D24, R03). The on-curve check (D20) has its own file, test_ec_point.py."""
 from __future__ import annotations
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from fastattest import _core
 from fastattest.errors import CODES, VerificationError
@@ -15,8 +16,19 @@ N16384 = b"\xc0" + b"\x5a" * 2046 + b"\x01"
 E65537 = b"\x01\x00\x01"
 
 
+def _point(curve: ec.EllipticCurve, size: int) -> tuple[bytes, bytes]:
+    n = ec.derive_private_key(7, curve).public_key().public_numbers()  # 7G: a point on the curve
+    return n.x.to_bytes(size, "big"), n.y.to_bytes(size, "big")
+
+
+POINTS = {1: _point(ec.SECP256R1(), 32), 2: _point(ec.SECP384R1(), 48), 3: _point(ec.SECP521R1(), 66)}
+
+
 def ec2(alg: int, crv: int, size: int, **over: object) -> dict:
-    key: dict = {1: 2, 3: alg, -1: crv, -2: b"\x11" * size, -3: b"\x22" * size}
+    x, y = POINTS.get(crv, (b"\x11" * size, b"\x22" * size))
+    if len(x) != size:
+        x, y = b"\x11" * size, b"\x22" * size
+    key: dict = {1: 2, 3: alg, -1: crv, -2: x, -3: y}
     key.update({int(k[1:]) * (-1 if k[0] == "m" else 1): v for k, v in over.items()})
     return key
 
@@ -47,7 +59,7 @@ def test_ec2_algorithms(alg: int, crv: int, size: int) -> None:
     raw = enc(ec2(alg, crv, size))
     k = _core.parse_cose_key(raw)
     assert (k.kty, k.alg, k.crv) == (2, alg, crv)
-    assert k.x == b"\x11" * size and k.y == b"\x22" * size
+    assert (k.x, k.y) == POINTS[crv]
     assert k.raw == raw and k.n is None and k.e is None and k.pub is None
     k2 = _core.parse_cose_key(ec2(alg, crv, size))
     assert k2.raw is None and k2.x == k.x
