@@ -23,6 +23,7 @@ from .policy import Policy
 
 _DEFAULT_POLICY = Policy()
 _FORMATS = None
+_ZERO16 = bytes(16)
 _UNCHAINED = frozenset({"none", "self"})  # nothing to chain: trust is a policy decision (§7.1 step 24)
 
 
@@ -154,7 +155,9 @@ def _assess(
 
     entry = None
     if metadata is not None:
-        entry = metadata.lookup(aaguid_bytes, certificates.load(st.trust_path[0]).key_identifier)
+        # by AAGUID; by the attestation key identifier only for a zero AAGUID (U2F; FIDO MDS3 §3.1.1)
+        kid = certificates.load(st.trust_path[0]).key_identifier if aaguid_bytes == _ZERO16 else None
+        entry = metadata.lookup(aaguid_bytes, kid)
     stores = [s for s in (anchors.get(fmt), st.pinned_anchors, entry.trust_store if entry is not None else None) if s]
     if not stores:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, "trust.no_anchors")

@@ -719,17 +719,20 @@ class MetadataEntry:
             return self._trust_store  # type: ignore[return-value]
 
     def _in_effect(self, now: datetime | date | None) -> tuple[StatusReport, ...]:
+        memo = getattr(self, "_in_effect_memo", None)  # (now, day, reports): a batch asks with one `now` object
+        if memo is not None and memo[0] is now and now is not None:
+            return memo[2]
         if now is None:
             today = datetime.now(timezone.utc).date()
         elif isinstance(now, datetime):
             today = now.date() if now.tzinfo is None else now.astimezone(timezone.utc).date()
         else:
             today = now
-        memo = getattr(self, "_in_effect_memo", None)  # one day remembered: every call of a batch asks about today
-        if memo is not None and memo[0] == today:
-            return memo[1]
-        reports = tuple(r for r in self._effective if r.effective_date is None or r.effective_date <= today)
-        object.__setattr__(self, "_in_effect_memo", (today, reports))
+        if memo is not None and memo[1] == today:  # one day remembered: every call of a batch asks about today
+            reports = memo[2]
+        else:
+            reports = tuple(r for r in self._effective if r.effective_date is None or r.effective_date <= today)
+        object.__setattr__(self, "_in_effect_memo", (now, today, reports))
         return reports
 
     def status_at(self, now: datetime | date | None = None) -> str | None:
@@ -1107,7 +1110,7 @@ class MetadataStore:
         """The entry for a registration: by AAGUID when it is non-zero, else (U2F, zero AAGUID)
         by the attestation certificate's key identifier. Never falls back from a non-zero
         AAGUID to another entry (X06: an anchor vouches only for its own entry)."""
-        key = _aaguid_key(aaguid)
+        key = aaguid if type(aaguid) is bytes and len(aaguid) == 16 else _aaguid_key(aaguid)  # authData's bytes: as is
         if key is not None and key != _ZERO_AAGUID:
             i = self._by_aaguid.get(key)
             return None if i is None else self._entry_at(i)
