@@ -288,8 +288,8 @@ parsing and checking clientDataJSON (a strict parser in the compiled core, ~0.5 
 it, the flag checks and the Credential, ~5 µs in all. That is small beside any signature check,
 but twice the whole of a `none` verification (~2.6 µs, no signature at all). "cold" is first
 sight of the certificate and of the credential key: formats that never use the credential key
-(packed full, fido-u2f, tpm, none) validate it with an integer on-curve check instead of
-building a `cryptography` key object.
+(packed full, fido-u2f, tpm, none) validate it with the compiled core's on-curve check
+(~0.1 µs) instead of building a `cryptography` key object (~20 µs).
 
 {table(rows)}
 
