@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Mapping, Sequence
 from uuid import UUID
 
-from . import _core, algorithms, certificates, trust
+from . import _core, algorithms, certificates, revocation, trust
 from .errors import VerificationError
 from .formats import Context, StatementResult, registry
 from .policy import Policy
@@ -174,6 +174,13 @@ def _assess(
                 error = exc
     if path is None:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, error.code if error else "trust.untrusted_root")
+    if policy.crls or policy.require_crls:
+        # catalogue X09: RFC 5280 §6.3 revocation against the RP's CRLs, as of today
+        problem = revocation.check(path, revocation.load(policy.crls), status_time, policy.require_crls)
+        if problem is not None:
+            code = "trust.revoked" if problem[0] == revocation.REVOKED else "trust.revocation_unavailable"
+            return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, entry,
+                                     entry.status_at(status_time) if entry is not None else None, code)
     if entry is None:
         return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid)
     # FIDO MDS3 §3.2 step 8 / catalogue X10: the status in effect decides

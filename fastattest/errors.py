@@ -201,6 +201,7 @@ CODES: dict[str, str] = {
     "trust.unknown_critical_extension": "a certificate has an unsupported critical extension",
     "trust.path_too_long": "the certificate chain is too long",
     "trust.revoked": "a certificate in the chain is revoked",
+    "trust.revocation_unavailable": "revocation of a certificate in the chain cannot be checked",
     "trust.anchor_invalid": "a configured trust anchor is not a valid certificate",
     "trust.weak_crypto": "a certificate on the path uses a weak hash or key",
     # --- metadata (FIDO MDS3)

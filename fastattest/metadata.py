@@ -52,7 +52,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from . import _core, certificates, trust
+from . import _core, certificates, revocation, trust
 from .errors import FastAttestError, MetadataError
 
 __all__ = [
@@ -367,56 +367,21 @@ def _x5u_chain(data: bytes) -> tuple[bytes, ...]:
     return ders
 
 
-def _load_crls(crls: Iterable[bytes | str]) -> list[x509.CertificateRevocationList]:
-    out: list[x509.CertificateRevocationList] = []
-    for item in crls:
-        data = item.encode() if isinstance(item, str) else item
-        if not isinstance(data, (bytes, bytearray)):
-            raise MetadataError("input.type", "a CRL must be DER or PEM bytes")
-        try:
-            if b"-----BEGIN" in data:
-                out.append(x509.load_pem_x509_crl(bytes(data)))
-            else:
-                out.append(x509.load_der_x509_crl(bytes(data)))
-        except ValueError as exc:
-            raise MetadataError("metadata.crl_unavailable", f"a supplied CRL could not be parsed: {exc}") from None
-    return out
-
-
-def _check_crls(
-    path: tuple[bytes, ...], crls: list[x509.CertificateRevocationList], now: datetime, require: bool
-) -> None:
+def _check_crls(path: tuple[bytes, ...], crls: Sequence[bytes | str], now: datetime, require: bool) -> None:
     """MDS3 §3.2 steps 2 and 4: every certificate of the chain below the anchor is checked
-    against a CRL of its issuer (RFC 5280 §6.3): signature by the issuer, within thisUpdate /
-    nextUpdate, and the serial not listed."""
-    infos = [certificates.load(d) for d in path]
-    for child, issuer in zip(infos, infos[1:]):
-        name = child.cert.issuer
-        candidates = [c for c in crls if c.issuer == name]
-        usable = None
-        problem = "no CRL from its issuer was supplied"
-        for crl in candidates:
-            try:
-                ok = crl.is_signature_valid(issuer.public_key)
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                problem = "the CRL signature does not verify with the issuer's key"
-                continue
-            this_update = crl.last_update_utc
-            next_update = crl.next_update_utc
-            if this_update > now or next_update is None or next_update < now:
-                problem = "the CRL is expired or not yet valid"
-                continue
-            usable = crl
-            break
-        subject = child.cert.subject.rfc4514_string()
-        if usable is None:
-            if candidates or require:
-                raise MetadataError("metadata.crl_unavailable", f"revocation of {subject!r} cannot be checked: {problem}")
-            continue
-        if usable.get_revoked_certificate_by_serial_number(child.cert.serial_number) is not None:
-            raise MetadataError("metadata.revoked", f"certificate {subject!r} of the metadata BLOB chain is revoked")
+    against a CRL of its issuer (RFC 5280 §6.3; fastattest.revocation)."""
+    if not all(isinstance(c, (bytes, bytearray, str)) for c in crls):
+        raise MetadataError("input.type", "a CRL must be DER or PEM bytes")
+    try:
+        parsed = revocation.load(tuple(bytes(c) if isinstance(c, bytearray) else c for c in crls))
+    except revocation.CrlError as exc:
+        raise MetadataError("metadata.crl_unavailable", str(exc)) from None
+    problem = revocation.check(path, parsed, now, require)
+    if problem is not None:
+        kind, message = problem
+        if kind == revocation.REVOKED:
+            raise MetadataError("metadata.revoked", f"{message} (metadata BLOB chain)")
+        raise MetadataError("metadata.crl_unavailable", message)
 
 
 def _verify_blob(
@@ -475,7 +440,7 @@ def _verify_blob(
         if digest is not None:
             digest.join()  # never leave a thread behind, not even on failure
     if crls is not None or require_crls:
-        _check_crls(path, _load_crls(crls or ()), now, require_crls)
+        _check_crls(path, crls or (), now, require_crls)
     return payload, path
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 from uuid import UUID
 
+from . import revocation
 from .algorithms import DEFAULT_CREDENTIAL_ALGORITHMS
 from .errors import VerificationError
 
@@ -42,6 +43,12 @@ class Policy:
       ctsProfileMatch.
     - ``allow_weak_certificates``: trust attestation chains with SHA-1 signatures or RSA keys
       under 2048 bits (catalogue X11; off by default).
+    - ``crls``: DER or PEM CRLs (RFC 5280 §5) the RP has fetched for the attestation CAs it
+      trusts; each certificate of a validated attestation path is looked up in its issuer's CRL
+      (catalogue X09). A revoked certificate refuses the registration (``trust.revoked``); so
+      does a CRL from the issuer that is expired or badly signed (``trust.revocation_unavailable``).
+    - ``require_crls``: fail closed: a certificate whose issuer's CRL is not among ``crls``
+      makes the attestation untrusted and refuses the registration (``trust.revocation_unavailable``).
     """
 
     require_trusted: bool = False
@@ -58,6 +65,8 @@ class Policy:
     safetynet_max_age: int = 60
     safetynet_require_cts: bool = True
     allow_weak_certificates: bool = False
+    crls: tuple[bytes | str, ...] = ()
+    require_crls: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +77,19 @@ class Policy:
         object.__setattr__(self, "algorithms", frozenset(int(a) for a in self.algorithms))
         object.__setattr__(self, "rejected_statuses", frozenset(self.rejected_statuses))
         object.__setattr__(self, "top_origins", tuple(self.top_origins))
+        crls = self.crls if self.crls is not None else ()
+        if isinstance(crls, (bytes, bytearray, str)):
+            crls = (crls,)
+        elif not isinstance(crls, (tuple, list)):
+            raise VerificationError("policy.invalid", "crls must be a sequence of DER or PEM CRLs")
+        crls = tuple(bytes(c) if isinstance(c, bytearray) else c for c in crls)
+        if not all(isinstance(c, (bytes, str)) for c in crls):
+            raise VerificationError("policy.invalid", "crls must be DER or PEM CRLs (bytes or str)")
+        try:
+            revocation.load(crls)  # parsed once here (and cached): a bad CRL fails at startup
+        except revocation.CrlError as exc:
+            raise VerificationError("policy.invalid", str(exc)) from None
+        object.__setattr__(self, "crls", crls)
         if self.allowed_aaguids is not None:
             object.__setattr__(self, "allowed_aaguids", frozenset(_uuid(a) for a in self.allowed_aaguids))
 

@@ -17,6 +17,7 @@ from .policy import Policy
 from .response import b64decode, b64encode
 
 _ZERO_AAGUID = UUID(int=0)
+_REVOCATION = frozenset({"trust.revoked", "trust.revocation_unavailable"})
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,8 @@ class RelyingParty:
         p = self.policy
         if res.trust_error == "policy.status_rejected":  # an identified authenticator with a rejected status (X10)
             raise VerificationError("policy.status_rejected", f"authenticator status {res.status} is rejected by the policy")
+        if res.trust_error in _REVOCATION:  # a chain certificate revoked, or revocation unknown under CRLs (X09)
+            raise VerificationError(res.trust_error, f"attestation certificate revocation check failed ({res.trust_error})")
         if p.allowed_aaguids is not None and res.aaguid not in p.allowed_aaguids:
             raise VerificationError("policy.aaguid_not_allowed", f"authenticator {res.aaguid} is not allowed")
         if p.require_trusted and not res.trusted:

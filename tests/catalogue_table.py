@@ -23,10 +23,7 @@ sys.path.insert(0, str(ROOT))
 ROW = re.compile(r"^\|\s*([A-Z]\d\d)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|\s*$")
 
 # Rows with no test of their own, and why (kept short; the report explains).
-NOT_APPLICABLE: dict[str, str] = {
-    "X09": "not yet applicable: attestation chains carry no CRL distribution and fastattest fetches "
-           "nothing; revocation is enforced for the MDS BLOB chain (B03) and via MDS status (X10)",
-}
+NOT_APPLICABLE: dict[str, str] = {}
 
 
 def catalogue_path() -> Path:
