@@ -2,7 +2,9 @@
 
     fastattest reverify INPUT.jsonl [--mds BLOB_OR_PAYLOAD] [--workers N] [--out REPORT.jsonl]
                                     [--trust-only] [--at registration|now] [--dask tcp://host:8786]
+                                    [--crl CRL ...] [--require-crls]
     fastattest verify RESPONSE.json --rp-id ID --origin URL --challenge B64URL [--json]
+                                    [--crl CRL ...] [--require-crls]
     fastattest demo
     fastattest mds fetch | show | lookup AAGUID
 
@@ -185,11 +187,37 @@ class Summary:
             out.write("\n")
 
 
+def _policy(args: argparse.Namespace) -> Any:
+    """The Policy of --crl FILE... / --require-crls (catalogue X09), or None for the default."""
+    from .policy import Policy
+
+    if not args.crl and not args.require_crls:
+        return None
+    crls = []
+    for path in args.crl:
+        try:
+            crls.append(Path(path).read_bytes())
+        except OSError as exc:
+            raise _UsageError(f"--crl: cannot read {path}: {exc.strerror}") from None
+    try:
+        return Policy(crls=crls, require_crls=args.require_crls)
+    except VerificationError as exc:
+        raise _UsageError(f"--crl: {exc.message}") from None
+
+
+def _crl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crl", action="append", default=[], metavar="FILE",
+                   help="a DER or PEM CRL of an attestation CA (repeatable): revoked certificates are untrusted")
+    p.add_argument("--require-crls", action="store_true",
+                   help="fail closed: an attestation certificate whose issuer's CRL is not given is untrusted")
+
+
 def cmd_reverify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .batch import reverify
 
     if args.workers < 1:
         raise _UsageError("--workers must be at least 1")
+    policy = _policy(args)
     store = load_metadata(args.mds)
     now = _now(args.now)
     try:
@@ -207,9 +235,9 @@ def cmd_reverify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         progress = _Progress(total, err, args.progress if args.progress is not None else err.isatty())
         mode = "trust" if args.trust_only else "full"
         if args.dask:
-            results: Iterable[Any] = _dask_results(args, store, mode, now)
+            results: Iterable[Any] = _dask_results(args, store, mode, now, policy)
         else:
-            results = reverify(_lines(f), metadata=store, workers=args.workers, at=args.at, mode=mode,
+            results = reverify(_lines(f), metadata=store, policy=policy, workers=args.workers, at=args.at, mode=mode,
                                chunk_size=args.chunk_size, now=now)
         summary = Summary()
         for r in results:
@@ -228,7 +256,8 @@ def cmd_reverify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 1 if summary.bad else 0
 
 
-def _dask_results(args: argparse.Namespace, store: Any, mode: str, now: datetime | None) -> Iterator[dict[str, Any]]:
+def _dask_results(args: argparse.Namespace, store: Any, mode: str, now: datetime | None,
+                  policy: Any = None) -> Iterator[dict[str, Any]]:
     """Records through a Dask cluster, one partition (file) at a time."""
     if args.input == "-":
         raise _UsageError("--dask needs an input file the workers can read, not stdin")
@@ -237,7 +266,7 @@ def _dask_results(args: argparse.Namespace, store: Any, mode: str, now: datetime
     from .dask import reverify_jsonl
 
     with Client(args.dask) as client:
-        bag = reverify_jsonl([os.path.abspath(args.input)], store, client, at=args.at, mode=mode, now=now)
+        bag = reverify_jsonl([os.path.abspath(args.input)], store, client, at=args.at, mode=mode, now=now, policy=policy)
         for part in bag.to_delayed():
             yield from part.compute()
 
@@ -272,8 +301,9 @@ def cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         response = Path(args.file).read_bytes()
     except OSError as exc:
         raise _UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    policy = _policy(args)
     store = load_metadata(args.mds, required=False)
-    rp = RelyingParty(args.rp_id, args.origin, metadata=store)
+    rp = RelyingParty(args.rp_id, args.origin, metadata=store, policy=policy)
     try:
         cred = rp.register(response, challenge=_b64(args.challenge, "--challenge"), now=_now(args.now))
     except VerificationError as exc:
@@ -408,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--at", choices=("registration", "now"), default="registration",
                    help="check certificates as of registration (default) or now")
     r.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (scheduler address)")
+    _crl_options(r)
     r.add_argument("--chunk-size", type=int, default=256, help=argparse.SUPPRESS)
     r.add_argument("--now", help="today, ISO 8601 (default: the current time)")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -422,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--mds", help="metadata BLOB or payload file (default: MetadataStore.load() if available)")
     v.add_argument("--now", help="ISO 8601 time to verify at")
     v.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _crl_options(v)
     v.set_defaults(func=cmd_verify)
 
     d = sub.add_parser("demo", help="verify the sample vectors shipped with the package")

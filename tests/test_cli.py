@@ -145,3 +145,83 @@ def test_console_script_entry_point(files: dict[str, Path]) -> None:
                            str(files["revoked"]), "--trust-only"], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).parent.parent)
     assert proc.returncode == 1 and "status_rejected" in proc.stdout
+
+
+def _root_crl(pop: Population, model: int, revoke: bool) -> bytes:
+    """A current CRL of model ``model``'s root CA, listing its attestation leaf if ``revoke``."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    m = pop.models[model]
+    leaf = x509.load_der_x509_certificate(m.x5c[0])
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    b = (x509.CertificateRevocationListBuilder().issuer_name(m.ca.root_cert.subject)
+         .last_update(now - dt.timedelta(days=1)).next_update(now + dt.timedelta(days=30)))
+    if revoke:
+        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(leaf.serial_number)
+                                      .revocation_date(now - dt.timedelta(days=1)).build())
+    return b.sign(m.ca.root_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.mark.parametrize("extra", [[], ["--trust-only"]])
+def test_X09_reverify_with_a_crl_reports_the_revoked_model(files: dict[str, Path], tmp_path: Path, pop: Population,
+                                                           extra: list[str]) -> None:
+    crl = tmp_path / "root0.crl"
+    crl.write_bytes(_root_crl(pop, 0, revoke=True))
+    report = tmp_path / "report.jsonl"
+    code, out, _ = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--now", "2026-06-01",
+                       "--crl", str(crl), "--out", str(report), *extra)
+    assert code == 1
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    revoked = [r for r in rows if r["trust_error"] == "trust.revoked"]
+    assert len(revoked) == 8 and all(r["changed"] == "newly_untrusted" and not r["trusted"] for r in revoked)
+    assert all(r["trusted"] for r in rows if r["trust_error"] != "trust.revoked")
+
+
+def test_reverify_crl_options_fail_closed_and_bad_files(files: dict[str, Path], tmp_path: Path, pop: Population) -> None:
+    good = tmp_path / "root0.crl"
+    good.write_bytes(_root_crl(pop, 0, revoke=False))
+    report = tmp_path / "report.jsonl"
+    code, out, _ = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--now", "2026-06-01",
+                       "--crl", str(good), "--require-crls", "--out", str(report))
+    assert code == 1 and "untrusted  16" in out and "trusted    8" in out  # models 1 and 2 have no CRL
+    errors = [json.loads(line)["trust_error"] for line in report.read_text().splitlines()]
+    assert errors.count("trust.revocation_unavailable") == 16 and errors.count(None) == 8
+    bad = tmp_path / "bad.crl"
+    bad.write_bytes(b"not a crl")
+    assert cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--crl", str(bad))[0] == 2
+    assert cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--crl", str(tmp_path / "missing"))[0] == 2
+
+
+def test_X09_verify_with_a_crl_refuses_a_revoked_attestation_certificate(files: dict[str, Path], tmp_path: Path,
+                                                                          pop: Population) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from fastattest import parse_attestation_object
+
+    m = pop.models[0]
+    auth = sa.SoftAuthenticator("packed", aaguid=m.aaguid, ca=m.ca)
+    challenge = b"cli-crl-challenge-0123456789"
+    reg = auth.create(RP_ID, ORIGIN, challenge)
+    resp = tmp_path / "resp.json"
+    resp.write_text(json.dumps(reg))
+    leaf = x509.load_der_x509_certificate(
+        parse_attestation_object(sa.unb64u(reg["response"]["attestationObject"])).att_stmt["x5c"][0])
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    crl = tmp_path / "root0.crl"
+    crl.write_bytes(x509.CertificateRevocationListBuilder().issuer_name(m.ca.root_cert.subject)
+                    .last_update(now - dt.timedelta(days=1)).next_update(now + dt.timedelta(days=30))
+                    .add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(leaf.serial_number)
+                                             .revocation_date(now).build())
+                    .sign(m.ca.root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    base = ["verify", str(resp), "--rp-id", RP_ID, "--origin", ORIGIN, "--challenge", sa.b64u(challenge),
+            "--mds", str(files["good"]), "--now", "2026-06-01T12:00:00Z", "--json"]
+    code, out, _ = cli(*base)
+    assert code == 0 and json.loads(out)["credential"]["trusted"] is True
+    code, out, _ = cli(*base, "--crl", str(crl))
+    assert code == 1 and json.loads(out)["code"] == "trust.revoked"
