@@ -134,9 +134,9 @@ def public_key_from_cose(key: _core.CoseKey) -> PublicKey:
     raise VerificationError("cose.unsupported_key_type", f"COSE key type {key.kty} is not supported")
 
 
-# Prime-field curves y^2 = x^3 - 3x + b (FIPS 186-5 / SP 800-186 §3.2.1): (p, b). Each has
-# cofactor 1, so every affine point on the curve has the prime group order: "coordinates in
-# [0, p) and on the curve" is full public-key validation (SP 800-56A r3 §5.6.2.3.3).
+# P-256/384/521 have cofactor 1, so every affine point on the curve has the prime group order:
+# "coordinates in [0, p) and on the curve" (checked by the core, _ec.pxi) is full public-key
+# validation (SP 800-56A r3 §5.6.2.3.3).
 @lru_cache(maxsize=4096)
 def parse_cose_key(raw: bytes) -> _core.CoseKey:
     """Parse and validate COSE_Key bytes without keeping a ``cryptography`` key. An EC2 point
