@@ -186,7 +186,11 @@ cdef bint _ec_on_curve(int crv, bytes x, bytes y):
                        <const unsigned char*>PyBytes_AS_STRING(y), PyBytes_GET_SIZE(x)) == 1
 
 
-def ec_point_on_curve(int crv, bytes x, bytes y) -> bool:
+def ec_point_on_curve(crv, x, y) -> bool:
     """Is (x, y) (big-endian, equal lengths) a point of COSE curve ``crv`` (1, 2, 3: P-256,
     P-384, P-521)? For tests and callers outside the COSE parser."""
+    if type(crv) is not int or type(x) is not bytes or type(y) is not bytes:
+        _fail("input.type", "ec_point_on_curve takes an int curve and two byte strings")
+    if crv < 1 or crv > 3:
+        return False
     return _ec_on_curve(crv, x, y)

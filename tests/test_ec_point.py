@@ -132,3 +132,14 @@ def test_unknown_curve_or_unequal_lengths_are_refused() -> None:
     assert not _core.ec_point_on_curve(1, xb, yb[1:])
     assert not _core.ec_point_on_curve(1, b"", b"")
     assert not _core.ec_point_on_curve(2, xb, yb)  # P-256 coordinates are not a P-384 point
+
+
+@pytest.mark.parametrize("args", [(1, None, b"x"), (1, b"x", None), (1, "x", b"x"), (1, bytearray(b"x"), b"x"),
+                                  ("1", b"x", b"x"), (2**70, b"x", b"x")])
+def test_wrong_argument_types_raise_verification_error(args: tuple) -> None:
+    if type(args[0]) is int and args[0] > 3:
+        assert _core.ec_point_on_curve(*args) is False  # an unknown (huge) curve number is not a curve
+        return
+    with pytest.raises(VerificationError) as ei:
+        _core.ec_point_on_curve(*args)
+    assert ei.value.code == "input.type"
