@@ -750,15 +750,19 @@ cdef Py_ssize_t _b64_run(const unsigned char* p, Py_ssize_t n, unsigned char* o,
         o[j + 2] = <unsigned char>x
         i += 4
         j += 3
-    if n - i == 2:  # one byte from two characters
+    if n - i == 2:  # one byte from two characters; the last character's low 4 bits unused
         x = _D0[p[i]] | _D1[p[i + 1]]
         acc |= x
         o[j] = <unsigned char>(x >> 16)
-    elif n - i == 3:  # two bytes from three characters
+        if x & 0x0000F000:
+            acc |= _B64_BAD  # RFC 4648 §3.5: non-zero pad bits, not the canonical encoding
+    elif n - i == 3:  # two bytes from three characters; the last character's low 2 bits unused
         x = _D0[p[i]] | _D1[p[i + 1]] | _D2[p[i + 2]]
         acc |= x
         o[j] = <unsigned char>(x >> 16)
         o[j + 1] = <unsigned char>(x >> 8)
+        if x & 0x000000C0:
+            acc |= _B64_BAD
     return -1 if acc & bad else 0
 
 
@@ -784,9 +788,11 @@ cdef bytes _b64_decode(const unsigned char* p, Py_ssize_t start, Py_ssize_t end,
 
 def b64decode(value, str field="value") -> bytes:
     """Decode base64url or standard base64, padded or not; anything else raises
-    ``response.invalid_base64``. Leading/trailing whitespace is ignored; bytes pass through."""
+    ``response.invalid_base64``: a character outside both alphabets, padding that does not
+    complete the last quad exactly, non-zero pad bits (RFC 4648 §3.5: one canonical text per
+    value). Leading/trailing whitespace is ignored; bytes pass through."""
     cdef const unsigned char* p = NULL
-    cdef Py_ssize_t start = 0, end = 0
+    cdef Py_ssize_t start = 0, end = 0, pads = 0
     if type(value) is str:
         if not PyUnicode_IS_ASCII(value):  # compact ASCII: one byte per character, read in place
             _fail("response.invalid_base64", "%s is not valid base64url" % field)
@@ -804,6 +810,10 @@ def b64decode(value, str field="value") -> bytes:
         end -= 1
     while end > start and p[end - 1] == 61:  # '='
         end -= 1
+        pads += 1
+    if pads and (pads > 2 or (end - start + pads) % 4 != 0):
+        # RFC 4648 §3.2: padding, when present, completes the last quad exactly ("AA==", "AAA=")
+        _fail("response.invalid_base64", "%s has malformed base64 padding" % field)
     return _b64_decode(p, start, end, False, field)
 
 

@@ -88,3 +88,33 @@ def test_standard_alphabet_refused_in_jws_at_every_position():
             with pytest.raises(VerificationError) as exc:
                 _core.b64url_decode(mutated)
             assert exc.value.code == "response.invalid_base64"
+
+
+# RFC 4648 §3.2 / §3.5: one canonical text per value. Encoders never emit anything else, so a
+# different text for the same bytes (extra '=', pad bits set) is refused rather than aliased.
+@pytest.mark.parametrize("bad", ["AA=", "AAAA==", "AAAA=", "A===", "AAA==", "AA===", "AQ==="])
+def test_padding_must_complete_the_last_quad_exactly(bad):
+    with pytest.raises(VerificationError) as ei:
+        _core.b64decode(bad, "rawId")
+    assert ei.value.code == "response.invalid_base64"
+    assert "padding" in str(ei.value)
+
+
+@given(st.binary(min_size=1, max_size=64))
+def test_non_zero_pad_bits_are_refused(data):
+    text = base64.urlsafe_b64encode(data).decode().rstrip("=")
+    if len(text) % 4 == 0:
+        return  # a whole number of quads has no pad bits
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(text[-1])
+    unused = 0x0F if len(text) % 4 == 2 else 0x03  # bits the last character carries past the data
+    assert last & unused == 0  # the canonical text
+    for bit in (1, 2, 4, 8):
+        if not bit & unused:
+            continue
+        alias = text[:-1] + alphabet[last | bit]
+        assert base64.urlsafe_b64decode(alias + "=" * (-len(alias) % 4)) == data  # the stdlib aliases it
+        for decode in (lambda t: _core.b64decode(t), lambda t: _core.b64url_decode(t.encode())):
+            with pytest.raises(VerificationError) as ei:
+                decode(alias)
+            assert ei.value.code == "response.invalid_base64"

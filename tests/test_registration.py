@@ -437,3 +437,20 @@ def test_response_envelope_errors(challenge):
         ("x" * (2 * 1024 * 1024), "input.too_large"),
     ]:
         refused(party, bad, challenge, code)
+
+
+def test_envelope_base64_must_be_canonical(challenge):
+    """A rawId or clientDataJSON text that only aliases the canonical encoding (pad bits set,
+    stray '=') is refused; the canonical text of the same response registers."""
+    auth = sa.SoftAuthenticator("none")
+    resp = auth.create(RP_ID, ORIGIN, challenge)
+    assert rp().register(resp, challenge).credential_id
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    raw_id = resp["rawId"].rstrip("=")
+    assert len(raw_id) % 4, "fixture: the credential ID's text must end in a partial quad"
+    alias = raw_id[:-1] + alphabet[alphabet.index(raw_id[-1]) | 1]
+    cdj = resp["response"]["clientDataJSON"]
+    for bad in ({**resp, "id": alias, "rawId": alias},
+                {**resp, "response": {**resp["response"], "clientDataJSON": cdj.rstrip("=") + "==="}},
+                {**resp, "response": {**resp["response"], "attestationObject": resp["response"]["attestationObject"] + "===="}}):
+        refused(rp(), bad, challenge, "response.invalid_base64")
