@@ -110,6 +110,24 @@ def test_S01_duplicate_json_key() -> None:
     assert _code(v) == "android_safetynet.jws_malformed"
 
 
+def test_S01_non_canonical_base64url_segment() -> None:
+    """RFC 7515 §2 / RFC 4648 §3.5: a header text with pad bits set aliases the canonical one;
+    it is refused before anything is read from it."""
+    v = H.safetynet()
+    h, p, s = v.stmt["response"].split(b".")
+    header = _b64(h.decode())
+    while len(header) % 3 == 0:  # JSON allows trailing whitespace: make the last quad partial
+        header += b" "
+    canonical = H.b64url(header)
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    alias = canonical[:-1] + alphabet[alphabet.index(canonical[-1:]) | 1 : alphabet.index(canonical[-1:]) + 2]
+    assert base64.urlsafe_b64decode(alias + b"=" * (-len(alias) % 4)) == header  # same bytes
+    v.stmt["response"] = b".".join((canonical, p, s))
+    assert _code(v) == "android_safetynet.signature_invalid"  # the header parsed; the JWS signed the old one
+    v.stmt["response"] = b".".join((alias, p, s))
+    assert _code(v) == "android_safetynet.jws_malformed"
+
+
 @pytest.mark.parametrize("alg", ["none", "HS256", "", "es256", None])
 def test_S01_alg_not_allowed(alg) -> None:
     v = H.safetynet(header={"alg": alg})

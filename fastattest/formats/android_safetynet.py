@@ -13,7 +13,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from .. import algorithms, certificates, trust
+from .. import _core, algorithms, certificates, trust
 from ..errors import VerificationError
 from . import Context, StatementResult
 from ._pinned import pinned_store
@@ -45,16 +44,11 @@ JWS_ALGORITHMS: dict[str, int] = {
     "ES384": -35,
     "ES512": -36,
 }
-_B64URL = re.compile(rb"[A-Za-z0-9_-]*")
-
-
 def _b64url(part: bytes, what: str) -> bytes:
-    # RFC 7515 §2: base64url without padding
-    if not _B64URL.fullmatch(part) or len(part) % 4 == 1:
-        raise VerificationError("android_safetynet.jws_malformed", f"JWS {what} is not base64url")
+    # RFC 7515 §2: base64url without padding, canonical (compiled core)
     try:
-        return base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4))
-    except (binascii.Error, ValueError):
+        return _core.b64url_decode(part, what)
+    except VerificationError:
         raise VerificationError("android_safetynet.jws_malformed", f"JWS {what} is not base64url") from None
 
 
