@@ -50,6 +50,7 @@ class AttestationResult:
     auth_data: Any = field(default=None, repr=False, compare=False)
     cose_key: Any = field(default=None, repr=False, compare=False)
     parts: tuple["AttestationResult", ...] = ()
+    trust_detail: str | None = None  # with trust_error: what failed, for people (which certificate, why)
 
 
 TrustAnchors = Mapping[str, Sequence[bytes | str]]
@@ -160,7 +161,8 @@ def _assess(
         entry = metadata.lookup(aaguid_bytes, kid)
     stores = [s for s in (anchors.get(fmt), st.pinned_anchors, entry.trust_store if entry is not None else None) if s]
     if not stores:
-        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, "trust.no_anchors")
+        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, "trust.no_anchors",
+                                 trust_detail=f"no trust anchor is known for this {fmt} attestation")
     error: VerificationError | None = None
     path = None
     for store in stores:
@@ -173,14 +175,17 @@ def _assess(
             if error is None or error.code in ("trust.untrusted_root", "trust.no_anchors"):
                 error = exc
     if path is None:
-        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, error.code if error else "trust.untrusted_root")
+        return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None,
+                                 error.code if error else "trust.untrusted_root",
+                                 trust_detail=error.message if error else "the path reaches no trust anchor")
     if policy.crls or policy.require_crls:
         # catalogue X09: RFC 5280 §6.3 revocation against the RP's CRLs, as of today
         problem = revocation.check(path, revocation.load(policy.crls), status_time, policy.require_crls)
         if problem is not None:
             code = "trust.revoked" if problem[0] == revocation.REVOKED else "trust.revocation_unavailable"
             return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, entry,
-                                     entry.status_at(status_time) if entry is not None else None, code)
+                                     entry.status_at(status_time) if entry is not None else None, code,
+                                     trust_detail=problem[1])
     if entry is None:
         return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid)
     # FIDO MDS3 §3.2 step 8 / catalogue X10: the status in effect decides

@@ -223,14 +223,14 @@ class RelyingParty:
         if res.trust_error == "policy.status_rejected":  # an identified authenticator with a rejected status (X10)
             raise VerificationError("policy.status_rejected", f"authenticator status {res.status} is rejected by the policy")
         if res.trust_error in _REVOCATION:  # a chain certificate revoked, or revocation unknown under CRLs (X09)
-            raise VerificationError(res.trust_error, f"attestation certificate revocation check failed ({res.trust_error})")
+            raise VerificationError(res.trust_error, f"attestation certificate revocation check failed: {res.trust_detail}")
         if p.allowed_aaguids is not None and res.aaguid not in p.allowed_aaguids:
             raise VerificationError("policy.aaguid_not_allowed", f"authenticator {res.aaguid} is not allowed")
         if p.require_trusted and not res.trusted:
             if res.attestation_type in ("none", "self"):
                 raise VerificationError("policy.attestation_required", f"{res.attestation_type} attestation is not accepted by the policy")  # N02
             code = res.trust_error or "policy.untrusted"
-            raise VerificationError(code, f"attestation is not trusted ({code})")
+            raise VerificationError(code, f"attestation is not trusted: {res.trust_detail or code}")
 
     # -- §7.2 authentication ----------------------------------------------------------------
     def verify(

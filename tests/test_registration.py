@@ -405,6 +405,16 @@ def test_X06_anchor_for_another_format_does_not_apply(ca, challenge):
     refused(party, resp, challenge, "trust.no_anchors")
 
 
+def test_untrusted_refusal_says_why(ca, challenge):
+    """Beyond the code, the message carries what path validation found (not just the code again)."""
+    _, resp = packed_resp(ca, challenge)
+    for anchors, code, words in (({"packed": [sa.TestCA().root_pem()]}, "trust.untrusted_root", "anchor"),
+                                 ({"tpm": [ca.root_pem()]}, "trust.no_anchors", "no trust anchor is known for this packed")):
+        with pytest.raises(VerificationError) as ei:
+            rp(trust_anchors=anchors, policy=Policy(require_trusted=True)).register(resp, challenge)
+        assert ei.value.code == code and words in ei.value.message, ei.value.message
+
+
 def test_untrusted_kept_by_default(ca, challenge):
     _, resp = packed_resp(ca, challenge)
     cred = rp(trust_anchors={"packed": [sa.TestCA().root_pem()]}).register(resp, challenge)

@@ -84,6 +84,19 @@ def test_X09_revoked_intermediate_refuses_registration(w: World) -> None:
     assert code_of(w.register, crls=(w.leaf_crl(), w.root_crl(revoked=True))) == "trust.revoked"
 
 
+def test_X09_the_refusal_names_the_certificate(w: World) -> None:
+    """The code is for machines; the message says which certificate, so an operator can act."""
+    for crls, cert in (((w.leaf_crl(revoked=True), w.root_crl()), w.leaf),
+                       ((w.leaf_crl(), w.root_crl(revoked=True)), w.ca.intermediate_cert)):
+        with pytest.raises(VerificationError) as ei:
+            w.register(crls=crls)
+        assert cert.subject.rfc4514_string() in ei.value.message and "revoked" in ei.value.message
+        assert w.verify(crls=crls).trust_detail == ei.value.message.split(": ", 1)[1]
+    with pytest.raises(VerificationError) as ei:
+        w.register(require_crls=True)
+    assert "no CRL from its issuer" in ei.value.message and w.leaf.subject.rfc4514_string() in ei.value.message
+
+
 def test_X09_crl_unavailable_fails_closed_when_required(w: World) -> None:
     # only the intermediate's CRL: the intermediate's own revocation (the root's CRL) is unknown
     assert code_of(w.register, crls=(w.leaf_crl(),), require_crls=True) == "trust.revocation_unavailable"
