@@ -115,8 +115,8 @@ def test_S01_non_canonical_base64url_segment() -> None:
     it is refused before anything is read from it."""
     v = H.safetynet()
     h, p, s = v.stmt["response"].split(b".")
-    header = _b64(h.decode())
-    while len(header) % 3 == 0:  # JSON allows trailing whitespace: make the last quad partial
+    header = _b64(h.decode()) + b" "  # JSON allows trailing whitespace: a header the JWS did not sign
+    while len(header) % 3 == 0:  # ... whose text ends in a partial quad
         header += b" "
     canonical = H.b64url(header)
     alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
