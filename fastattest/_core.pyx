@@ -20,6 +20,17 @@ from libc.string cimport memcmp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
+cdef extern from *:
+    # PyUnicode_READY: 3.11 may still hold a legacy (not yet canonical) string; a no-op from 3.12
+    """
+    #if PY_VERSION_HEX < 0x030C0000
+    #define FA_UNICODE_READY(o) PyUnicode_READY(o)
+    #else
+    #define FA_UNICODE_READY(o) 0
+    #endif
+    """
+    int FA_UNICODE_READY(object o) except -1
+
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object o)
     void* PyUnicode_DATA(object o)
@@ -716,7 +727,6 @@ cdef uint32_t _D1[256]
 cdef uint32_t _D2[256]
 cdef uint32_t _D3[256]
 cdef int _i
-cdef uint32_t _v
 for _i in range(256):
     _D0[_i] = _D1[_i] = _D2[_i] = _D3[_i] = _B64_BAD
 cdef const unsigned char* _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -794,6 +804,7 @@ def b64decode(value, str field="value") -> bytes:
     cdef const unsigned char* p = NULL
     cdef Py_ssize_t start = 0, end = 0, pads = 0
     if type(value) is str:
+        FA_UNICODE_READY(value)
         if not PyUnicode_IS_ASCII(value):  # compact ASCII: one byte per character, read in place
             _fail("response.invalid_base64", "%s is not valid base64url" % field)
         p = <const unsigned char*>PyUnicode_DATA(value)
@@ -802,7 +813,7 @@ def b64decode(value, str field="value") -> bytes:
         return bytes(value)  # already binary
     else:
         _fail("response.invalid_base64", "%s is not a base64url string" % field)
-    if end > MAX_INPUT * 2:
+    if end > _MAX_INPUT * 2:
         _fail("input.too_large", "%s is larger than the size limit" % field)
     while start < end and (p[start] == 32 or 9 <= p[start] <= 13):
         start += 1

@@ -44,6 +44,8 @@ JWS_ALGORITHMS: dict[str, int] = {
     "ES384": -35,
     "ES512": -36,
 }
+
+
 def _b64url(part: bytes, what: str) -> bytes:
     # RFC 7515 §2: base64url without padding, canonical (compiled core)
     try:
