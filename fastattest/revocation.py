@@ -4,8 +4,10 @@ Used for the metadata BLOB chain (FIDO MDS3 §3.2 steps 2 and 4; catalogue B03) 
 relying party's Policy carries CRLs, for attestation chains (catalogue X09). Every certificate
 of a validated path below its anchor is looked up in a CRL of its issuer: one whose issuer
 name is the certificate's issuer, whose signature verifies with the issuer's key, and which is
-current (thisUpdate <= now <= nextUpdate). A listed serial number is revoked, whatever the
-revocation date or reason: when in doubt, reject.
+current (thisUpdate <= now <= nextUpdate), and which carries no critical CRL or CRL entry
+extension: none is processed here, so such a CRL (a delta CRL, a CRL scoped by an issuing
+distribution point, an indirect CRL) is never used (RFC 5280 §5.2, §5.3). A listed serial
+number is revoked, whatever the revocation date or reason: when in doubt, reject.
 
 CRLs are parsed once per distinct tuple of CRLs, their serial numbers indexed in a set, and a
 CRL's signature is verified once per issuer certificate.
@@ -41,6 +43,11 @@ class Crl:
     this_update: datetime
     next_update: datetime | None
     serials: frozenset[int]
+    critical: str | None = None  # the first critical (CRL or entry) extension: the CRL is unusable
+
+
+def _name(oid: x509.ObjectIdentifier) -> str:
+    return getattr(oid, "_name", None) or oid.dotted_string
 
 
 def _parse(item: object) -> Crl:
@@ -52,8 +59,12 @@ def _parse(item: object) -> Crl:
         raise CrlError(f"a CRL is larger than {MAX_CRL_SIZE} bytes")
     try:
         crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
+        entries = list(crl)
+        critical = next((_name(e.oid) for e in crl.extensions if e.critical), None)
+        if critical is None:
+            critical = next((_name(e.oid) for r in entries for e in r.extensions if e.critical), None)
         return Crl(crl, crl.issuer, crl.last_update_utc, crl.next_update_utc,
-                   frozenset(r.serial_number for r in crl))
+                   frozenset(r.serial_number for r in entries), critical)
     except ValueError as exc:
         raise CrlError(f"a supplied CRL could not be parsed: {exc}") from None
 
@@ -92,14 +103,17 @@ def check(path: Sequence[bytes], crls: Sequence[Crl], now: datetime, require: bo
         named, signed, serial, subject = _issuer_crls(child_der, issuer_der, crls)
         usable = None
         for crl in signed:
-            if crl.this_update <= now and crl.next_update is not None and now <= crl.next_update:
+            if (crl.critical is None and crl.this_update <= now and crl.next_update is not None
+                    and now <= crl.next_update):
                 usable = crl
                 break
         if usable is None:
             if named or require:
+                unprocessed = next((c.critical for c in signed if c.critical is not None), None)
                 problem = ("no CRL from its issuer was supplied" if not named
                            else "the CRL signature does not verify with the issuer's key" if not signed
-                           else "the CRL is expired or not yet valid")
+                           else f"the CRL has a critical extension that is not processed ({unprocessed})"
+                           if unprocessed is not None else "the CRL is expired or not yet valid")
                 return UNAVAILABLE, f"revocation of {subject!r} cannot be checked: {problem}"
             continue
         if serial in usable.serials:

@@ -176,3 +176,44 @@ def test_no_crls_is_the_hot_path_unchanged(w: World) -> None:
     res = w.verify()
     assert res.trusted and res.trust_error is None
     assert json.dumps(w.register().to_dict())  # serialisable as ever
+
+
+def _crl_with(cert: x509.Certificate, key: Any, revoked: tuple[int, ...] = (), *, extension: Any = None,
+              entry_extension: Any = None) -> bytes:
+    b = (x509.CertificateRevocationListBuilder().issuer_name(cert.subject)
+         .last_update(NOW - dt.timedelta(days=1)).next_update(NOW + dt.timedelta(days=7)))
+    if extension is not None:
+        b = b.add_extension(extension, critical=True)
+    for serial in revoked:
+        e = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - dt.timedelta(days=2))
+        if entry_extension is not None:
+            e = e.add_extension(entry_extension, critical=True)
+        b = b.add_revoked_certificate(e.build())
+    return b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+@pytest.mark.parametrize("kind", ["delta", "issuing_distribution_point", "critical_entry"])
+def test_X09_a_crl_with_a_critical_extension_is_not_used(w: World, kind: str) -> None:
+    """RFC 5280 §5.2 / §5.3: a CRL with a critical CRL or CRL entry extension the checker does
+    not process must not be used. A delta CRL lists only changes since its base: taken for a
+    complete CRL, it would pass a certificate the base revokes."""
+    other = (w.leaf.serial_number + 1,)  # the leaf is not listed: only the extension can refuse
+    if kind == "delta":
+        bad = _crl_with(w.ca.intermediate_cert, w.ca.intermediate_key, other, extension=x509.DeltaCRLIndicator(1))
+    elif kind == "issuing_distribution_point":
+        idp = x509.IssuingDistributionPoint(full_name=[x509.UniformResourceIdentifier("http://crl.example/ca.crl")],
+                                            relative_name=None, only_contains_user_certs=True,
+                                            only_contains_ca_certs=False, only_some_reasons=None,
+                                            indirect_crl=False, only_contains_attribute_certs=False)
+        bad = _crl_with(w.ca.intermediate_cert, w.ca.intermediate_key, other, extension=idp)
+    else:
+        issuer = x509.CertificateIssuer([x509.DirectoryName(w.ca.intermediate_cert.subject)])
+        bad = _crl_with(w.ca.intermediate_cert, w.ca.intermediate_key, other, entry_extension=issuer)
+    with pytest.raises(VerificationError) as ei:
+        w.register(crls=(bad,))
+    assert ei.value.code == "trust.revocation_unavailable" and "critical extension" in ei.value.message
+    # the same CRL without the extension is used, and lists nothing against the chain
+    assert w.register(crls=(_crl_with(w.ca.intermediate_cert, w.ca.intermediate_key, other),)).trusted
+    # a usable complete CRL beside it decides
+    assert w.register(crls=(bad, w.leaf_crl())).trusted
+    assert code_of(w.register, crls=(bad, w.leaf_crl(revoked=True))) == "trust.revoked"
