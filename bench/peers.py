@@ -93,6 +93,33 @@ def fastattest_rp(case: RegCase, roots: bool, challenge: bytes | None = None) ->
     return run
 
 
+def ceremony_floor(case: RegCase) -> Runner:
+    """What ``register`` must add to ``verify_attestation``, each step by the cheapest means the
+    project has, and no check at all: the compiled base64 decode of rawId, clientDataJSON and
+    attestationObject (§7.1 step 5 input), the compiled clientDataJSON parse (steps 5-6),
+    SHA-256 of clientDataJSON (step 12) and an empty Credential of the same 19 fields.
+    ``verify_attestation + this`` is a lower bound for ``RelyingParty.register``."""
+    from dataclasses import fields
+
+    from fastattest import _core
+
+    resp = case.response
+    inner = resp["response"]
+    shell = {f.name: None for f in fields(Credential)}
+    b64, parse_cd, sha256, new = _core.b64decode, _core.parse_client_data, hashlib.sha256, object.__new__
+
+    def run() -> Any:
+        b64(resp["rawId"], "rawId")
+        att = b64(inner["attestationObject"], "attestationObject")
+        cdj = b64(inner["clientDataJSON"], "clientDataJSON")
+        parse_cd(cdj)
+        cdh = sha256(cdj).digest()
+        new(Credential).__dict__.update(shell)
+        return att, cdh
+
+    return run
+
+
 def webauthn_register(case: RegCase, roots: bool, challenge: bytes | None = None) -> Runner:
     from webauthn import verify_registration_response
     from webauthn.helpers.structs import AttestationFormat
