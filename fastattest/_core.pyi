@@ -1,10 +1,12 @@
 """Type stubs for the compiled core (fastattest/_core.pyx).
 
-Bytes in, plain values out: strict CBOR, authenticator data, COSE key fields, TPM structures
-and DER ECDSA signature framing. No policy, no I/O, no cryptography objects. Every failure is
-a ``fastattest.errors.VerificationError`` with a ``cbor.*``, ``auth_data.*``, ``cose.*``,
-``tpm.*`` or ``signature.*`` code.
+Bytes in, plain values out: strict CBOR, authenticator data, COSE key fields, TPM structures,
+DER ECDSA signature framing, base64, clientDataJSON and the response envelope. No policy, no
+I/O, no cryptography objects. Every failure is a ``fastattest.errors.VerificationError`` with
+a ``cbor.*``, ``auth_data.*``, ``cose.*``, ``tpm.*``, ``signature.*``, ``client_data.*`` or
+``response.*`` code.
 """
+from collections.abc import Mapping
 from typing import Any
 
 MAX_INPUT: int          # largest byte string the decoder accepts at all (1 MiB)
@@ -136,6 +138,9 @@ def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
 
 def b64url_decode(data: bytes, field: str = ...) -> bytes:
     """RFC 7515 §2 base64url without padding, strictly (JWS segments); the GIL is released."""
+
+def b64url_encode(data: bytes | bytearray | memoryview) -> str:
+    """RFC 4648 §5 base64url without padding (WebAuthn L3 §5.8.1 challenge)."""
 
 MAX_CLIENT_DATA: int
 

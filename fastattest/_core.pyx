@@ -32,6 +32,8 @@ cdef extern from *:
     int FA_UNICODE_READY(object o) except -1
 
 cdef extern from "Python.h":
+    Py_ssize_t PY_SSIZE_T_MAX
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     bint PyUnicode_IS_ASCII(object o)
     void* PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
@@ -834,6 +836,44 @@ def b64url_decode(data, str field="value") -> bytes:
     if type(data) is not bytes:
         _fail("response.invalid_base64", "%s is not a byte string" % field)
     return _b64_decode(<const unsigned char*>PyBytes_AS_STRING(data), 0, PyBytes_GET_SIZE(data), True, field)
+
+
+cdef const unsigned char* _URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def b64url_encode(data) -> str:
+    """RFC 4648 §5 base64url without padding (WebAuthn L3 §5.8.1 challenge; stored records)."""
+    if type(data) is not bytes:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("b64url_encode takes bytes, not %s" % type(data).__name__)
+        data = bytes(data)
+    cdef const unsigned char* b = <const unsigned char*>PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)  # every read below is below n: 3*full + rem == n
+    cdef Py_ssize_t full = n // 3, rem = n % 3
+    if full > (PY_SSIZE_T_MAX - 4) // 4:  # out_len below cannot overflow
+        raise OverflowError("value too large to encode")
+    cdef Py_ssize_t out_len = full * 4 + (rem + 1 if rem else 0)
+    cdef object out = PyUnicode_New(out_len, 127)
+    cdef unsigned char* o = <unsigned char*>PyUnicode_DATA(out)
+    cdef Py_ssize_t i = 0, j = 0, q
+    cdef uint32_t x
+    for q in range(full):
+        x = (<uint32_t>b[i] << 16) | (<uint32_t>b[i + 1] << 8) | b[i + 2]
+        o[j] = _URL_ALPHABET[x >> 18]
+        o[j + 1] = _URL_ALPHABET[(x >> 12) & 63]
+        o[j + 2] = _URL_ALPHABET[(x >> 6) & 63]
+        o[j + 3] = _URL_ALPHABET[x & 63]
+        i += 3
+        j += 4
+    if rem:
+        x = <uint32_t>b[i] << 16
+        if rem == 2:
+            x |= <uint32_t>b[i + 1] << 8
+        o[j] = _URL_ALPHABET[x >> 18]
+        o[j + 1] = _URL_ALPHABET[(x >> 12) & 63]
+        if rem == 2:
+            o[j + 2] = _URL_ALPHABET[(x >> 6) & 63]
+    return out
 
 
 include "_tpm.pxi"

@@ -1,7 +1,6 @@
 """CollectedClientData checks (WebAuthn L3 §5.8.1; §7.1 steps 5-12; §7.2 steps 10-15)."""
 from __future__ import annotations
 
-import binascii
 from typing import Any
 
 from . import _core
@@ -16,12 +15,8 @@ _TOKEN_BINDING_STATUS = frozenset({"present", "supported"})  # WebAuthn L2 §5.8
 parse = _core.parse_client_data
 
 
-_TO_URL = bytes.maketrans(b"+/", b"-_")
-
-
-def encode_challenge(challenge: bytes) -> str:
-    """base64url without padding (WebAuthn L3 §5.8.1 challenge member)."""
-    return binascii.b2a_base64(challenge, newline=False).rstrip(b"=").translate(_TO_URL).decode("ascii")
+#: base64url without padding (WebAuthn L3 §5.8.1 challenge member); compiled
+encode_challenge = _core.b64url_encode
 
 
 def verify(
@@ -40,7 +35,7 @@ def verify(
     if not isinstance(challenge, (bytes, bytearray)) or not challenge:
         raise VerificationError("client_data.challenge_mismatch", "the expected challenge must be non-empty bytes")
     got = cd.get("challenge")
-    if not isinstance(got, str) or got != encode_challenge(bytes(challenge)):
+    if not isinstance(got, str) or got != encode_challenge(challenge):
         raise VerificationError("client_data.challenge_mismatch", "clientDataJSON challenge does not match the issued challenge")
     # step 9 / 13: origin is one the RP expects, compared exactly (J05-J07)
     origin = cd.get("origin")
