@@ -148,3 +148,20 @@ def parse_client_data(raw: bytes) -> dict[str, Any]:
     """clientDataJSON -> dict: strict RFC 8259 JSON object, UTF-8 (a leading BOM dropped), no
     duplicate key at any depth. Codes: client_data.malformed, client_data.too_large,
     client_data.duplicate_key."""
+
+class Envelope:
+    """A decoded PublicKeyCredential JSON envelope (WebAuthn L3 §5.1); see ``parse_envelope``."""
+    credential_id: bytes
+    client_data_json: bytes
+    attestation_object: bytes | None
+    authenticator_data: bytes | None
+    signature: bytes | None
+    user_handle: bytes | None
+    transports: tuple[str, ...]
+    authenticator_attachment: str | None
+    client_extension_results: Mapping[str, Any]
+
+def parse_envelope(obj: Mapping[str, Any], registration: bool) -> Envelope:
+    """The envelope of a registration (attestationObject) or an assertion (authenticatorData,
+    signature, userHandle). Codes: response.type, response.malformed, response.missing_field,
+    response.invalid_base64, response.credential_id_mismatch."""

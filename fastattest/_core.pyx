@@ -40,6 +40,8 @@ cdef extern from "Python.h":
 from cpython.long cimport PyLong_FromUnsignedLongLong, PyLong_FromLongLong
 from cpython.dict cimport PyDict_SetItem, PyDict_Contains
 
+from collections.abc import Mapping
+
 from fastattest.errors import VerificationError
 
 MAX_INPUT = 1 << 20     # 1 MiB: larger inputs are refused before parsing (catalogue R01)
@@ -803,6 +805,10 @@ def b64decode(value, str field="value") -> bytes:
     ``response.invalid_base64``: a character outside both alphabets, padding that does not
     complete the last quad exactly, non-zero pad bits (RFC 4648 §3.5: one canonical text per
     value). Leading/trailing whitespace is ignored; bytes pass through."""
+    return _b64decode_value(value, field)
+
+
+cdef bytes _b64decode_value(object value, str field):
     cdef const unsigned char* p = NULL
     cdef Py_ssize_t start = 0, end = 0, pads = 0
     if type(value) is str:
@@ -878,3 +884,4 @@ def b64url_encode(data) -> str:
 
 include "_tpm.pxi"
 include "_json.pxi"
+include "_envelope.pxi"
