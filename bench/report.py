@@ -262,6 +262,20 @@ def machine() -> dict[str, str]:
 # --------------------------------------------------------------------------- main
 
 
+def _rp_ranges(rows: list[Row]) -> str:
+    """'1.06-1.09x for packed, ...': register ÷ verify per format family, from this run."""
+    groups = {"packed and fido-u2f": ("packed", "fido-u2f"), "tpm": ("tpm",), "android-key": ("android-key",),
+              "apple": ("apple",), "`none`": ("none",)}
+    parts = []
+    for name, prefixes in groups.items():
+        vals = [v for r in rows if r.kind == "registration" and r.case.startswith(prefixes)
+                for v in [r.ratio("fastattest-rp", "fastattest")] if v is not None]
+        if vals:
+            lo, hi = min(vals), max(vals)
+            parts.append(f"{lo:.2f}x for {name}" if f"{lo:.2f}" == f"{hi:.2f}" else f"{lo:.2f}-{hi:.2f}x for {name}")
+    return ", ".join(parts) if parts else "not measured in this run"
+
+
 def markdown(rows: list[Row], tgts: list[Target], mach: dict[str, str], chart_link: str) -> str:
     m = "\n".join(f"- {k}: {v}" for k, v in mach.items())
     t = "\n".join(["| target | measured | goal | verdict |", "|---|---|---|---|", *(x.line() for x in tgts)])
@@ -272,6 +286,7 @@ def markdown(rows: list[Row], tgts: list[Target], mach: dict[str, str], chart_li
                  f"({rx(none.rp_bound)} at best), where the target leaves {us(0.3 * v)} µs")
     else:
         bound = "this run has no `none` row to bound"
+    rp_ranges = _rp_ranges(rows)
     return f"""## Performance
 
 Medians from `python bench/report.py` (pytest-benchmark; times in µs per verification, lower
@@ -308,17 +323,17 @@ clientDataJSON parse, SHA-256 of clientDataJSON, an empty 19-field Credential).
   up as one row out of line with its neighbours. Rerun before reading much into one ratio.
 
 Where the targets do not hold, and why: `RelyingParty.register` ÷ `verify_attestation` is
-about 1.1x for packed and fido-u2f and 1.2-1.35x for TPM and apple, but about 3x for `none`.
-A ceremony has a fixed cost that `verify_attestation` does not pay: decoding the JSON envelope,
-parsing and checking clientDataJSON and hashing it, the flag checks and the Credential, ~5 µs
-in all. That is small beside any signature check, but twice the whole of a `none`
-verification (~2.6 µs, no signature at all). The "at best" column bounds it: {bound}, so no
-`register` built from these parts comes within 1.3x, before it checks anything. Apple, without a
-root above all, sits at or over the line for the same reason: its statement is a nonce compare
-over cached certificates, with no signature. A prototype that moved the envelope and the clientData checks
-into the compiled core measured 2.0x for `none`; going further would mean linking OpenSSL into
-the core for the hash and making Credential a C type, to save ~4 µs once per registered
-credential. We keep the ceremony in Python, where the spec steps can be read.
+{rp_ranges}. A ceremony has a fixed cost that `verify_attestation` does not pay: decoding the
+JSON envelope (compiled), parsing (compiled) and checking clientDataJSON and hashing it, the
+flag checks and the Credential, ~4 µs in all. That is small beside any signature check, but
+more than the whole of a `none` verification, which has no signature at all. The "at best"
+column bounds it: {bound}, so no `register` built from these parts comes within 1.3x, before
+it checks anything. Apple without a root is near the line for the same reason: its statement
+is a nonce compare over cached certificates, with no signature. A prototype that also moved the
+clientData checks into the compiled core measured 2.0x for `none`; going further would mean
+linking OpenSSL into the core for the hash and making Credential a C type, to save a few µs
+once per registered credential. We keep the ceremony's checks in Python, where the spec steps
+can be read.
 
 "cold" is first sight of the certificate and of the credential key: formats that never use the credential key
 (packed full, fido-u2f, tpm, none) validate it with the compiled core's on-curve check

@@ -57,6 +57,8 @@ def test_rows_ratios_and_ceremony_floor(tmp_path: Path) -> None:
     table = report.table(rows)
     assert "| none (no root) | 2.0 |" in table and "| 3.00x | 1.50x |" in table
 
+    assert report._rp_ranges(rows) == "1.08x for packed and fido-u2f, 3.00x for `none`"
+
     tgts = {t.text: t for t in report.targets(rows)}
     worst = tgts["RelyingParty.register ÷ verify_attestation (worst: none (no root))"]
     assert worst.value == pytest.approx(3.0) and worst.holds is False
