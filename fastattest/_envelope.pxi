@@ -44,8 +44,8 @@ def parse_envelope(obj, bint registration) -> Envelope:
     cdef dict inner = _as_dict(_member(o, "response", "response"), "response.response")
     raw = o.get("rawId", _MISSING)
     cdef bytes raw_id = _b64decode_value(_member(o, "id", "response") if raw is _MISSING else raw, "rawId")
-    id_ = o.get("id", _MISSING)
-    if id_ is not _MISSING and id_ != raw and _b64decode_value(id_, "id") != raw_id:
+    id_ = o.get("id", _MISSING)  # when rawId is absent, raw_id was decoded from id itself
+    if raw is not _MISSING and id_ is not _MISSING and id_ != raw and _b64decode_value(id_, "id") != raw_id:
         _fail("response.credential_id_mismatch", "id and rawId differ")
     cdef Envelope env = Envelope.__new__(Envelope)
     env.credential_id = raw_id
