@@ -370,10 +370,10 @@ def _x5u_chain(data: bytes) -> tuple[bytes, ...]:
 def _check_crls(path: tuple[bytes, ...], crls: Sequence[bytes | str], now: datetime, require: bool) -> None:
     """MDS3 §3.2 steps 2 and 4: every certificate of the chain below the anchor is checked
     against a CRL of its issuer (RFC 5280 §6.3; fastattest.revocation)."""
-    if not all(isinstance(c, (bytes, bytearray, str)) for c in crls):
-        raise MetadataError("input.type", "a CRL must be DER or PEM bytes")
     try:
-        parsed = revocation.load(tuple(bytes(c) if isinstance(c, bytearray) else c for c in crls))
+        parsed = revocation.load(revocation.normalize(crls))
+    except TypeError as exc:
+        raise MetadataError("input.type", str(exc)) from None
     except revocation.CrlError as exc:
         raise MetadataError("metadata.crl_unavailable", str(exc)) from None
     problem = revocation.check(path, parsed, now, require)

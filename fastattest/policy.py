@@ -77,17 +77,10 @@ class Policy:
         object.__setattr__(self, "algorithms", frozenset(int(a) for a in self.algorithms))
         object.__setattr__(self, "rejected_statuses", frozenset(self.rejected_statuses))
         object.__setattr__(self, "top_origins", tuple(self.top_origins))
-        crls = self.crls if self.crls is not None else ()
-        if isinstance(crls, (bytes, bytearray, str)):
-            crls = (crls,)
-        elif not isinstance(crls, (tuple, list)):
-            raise VerificationError("policy.invalid", "crls must be a sequence of DER or PEM CRLs")
-        crls = tuple(bytes(c) if isinstance(c, bytearray) else c for c in crls)
-        if not all(isinstance(c, (bytes, str)) for c in crls):
-            raise VerificationError("policy.invalid", "crls must be DER or PEM CRLs (bytes or str)")
         try:
+            crls = revocation.normalize(self.crls)
             revocation.load(crls)  # parsed once here (and cached): a bad CRL fails at startup
-        except revocation.CrlError as exc:
+        except (TypeError, revocation.CrlError) as exc:
             raise VerificationError("policy.invalid", str(exc)) from None
         object.__setattr__(self, "crls", crls)
         if self.allowed_aaguids is not None:

@@ -23,7 +23,7 @@ from cryptography import x509
 
 from . import certificates
 
-__all__ = ["Crl", "CrlError", "load", "check", "REVOKED", "UNAVAILABLE"]
+__all__ = ["Crl", "CrlError", "normalize", "load", "check", "REVOKED", "UNAVAILABLE"]
 
 REVOKED = "revoked"
 UNAVAILABLE = "unavailable"
@@ -69,6 +69,21 @@ def _parse(item: object) -> Crl:
         raise CrlError(f"a supplied CRL could not be parsed: {exc}") from None
 
 
+def normalize(crls: object) -> tuple[bytes | str, ...]:
+    """A caller's CRLs (one DER or PEM CRL, a list or tuple of them, or None) as the hashable
+    tuple ``load`` takes; TypeError for anything else."""
+    if crls is None:
+        return ()
+    if isinstance(crls, (bytes, bytearray, str)):
+        crls = (crls,)
+    elif not isinstance(crls, (tuple, list)):
+        raise TypeError("crls must be a sequence of DER or PEM CRLs")
+    out = tuple(bytes(c) if isinstance(c, bytearray) else c for c in crls)
+    if not all(isinstance(c, (bytes, str)) for c in out):
+        raise TypeError("crls must be DER or PEM CRLs (bytes or str)")
+    return out
+
+
 @lru_cache(maxsize=64)
 def load(crls: tuple[bytes | str, ...]) -> tuple[Crl, ...]:
     """Parse DER or PEM CRLs; raise CrlError for one that does not parse. Cached by the tuple."""
@@ -109,13 +124,19 @@ def check(path: Sequence[bytes], crls: Sequence[Crl], now: datetime, require: bo
                 break
         if usable is None:
             if named or require:
-                unprocessed = next((c.critical for c in signed if c.critical is not None), None)
-                problem = ("no CRL from its issuer was supplied" if not named
-                           else "the CRL signature does not verify with the issuer's key" if not signed
-                           else f"the CRL has a critical extension that is not processed ({unprocessed})"
-                           if unprocessed is not None else "the CRL is expired or not yet valid")
-                return UNAVAILABLE, f"revocation of {subject!r} cannot be checked: {problem}"
+                return UNAVAILABLE, f"revocation of {subject!r} cannot be checked: {_why_unusable(named, signed)}"
             continue
         if serial in usable.serials:
             return REVOKED, f"certificate {subject!r} is revoked by its issuer's CRL"
     return None
+
+
+def _why_unusable(named: bool, signed: tuple[Crl, ...]) -> str:
+    if not named:
+        return "no CRL from its issuer was supplied"
+    if not signed:
+        return "the CRL signature does not verify with the issuer's key"
+    unprocessed = next((c.critical for c in signed if c.critical is not None), None)
+    if unprocessed is not None:
+        return f"the CRL has a critical extension that is not processed ({unprocessed})"
+    return "the CRL is expired or not yet valid"

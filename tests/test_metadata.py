@@ -180,6 +180,15 @@ def test_B03_crl_bad_signature() -> None:
     assert code_of(verify, blob(), crls=[b"not a crl"]) == "metadata.crl_unavailable"
 
 
+def test_B03_crl_arguments_of_the_wrong_type() -> None:
+    p = pki()
+    assert code_of(verify, blob(), crls=[p.crl("intermediate"), 42]) == "input.type"
+    assert code_of(verify, blob(), crls=iter([p.crl("intermediate")])) == "input.type"
+    # one CRL alone, or a bytearray, is taken as Policy(crls=...) takes it
+    assert code_of(verify, blob(), crls=bytearray(p.crl("intermediate")), require_crls=True) == "metadata.crl_unavailable"
+    assert verify(blob(), crls=[bytearray(p.crl("intermediate")), p.crl("root")], require_crls=True).no == 10
+
+
 def test_B04_next_update_in_the_past() -> None:
     jwt = blob(pl={"next_update": "2026-08-31"})
     assert code_of(verify, jwt) == "metadata.stale"
