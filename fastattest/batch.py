@@ -203,11 +203,9 @@ class _Job:
             if type(v) is not tuple:
                 v = _decode_line(v, _FIELDS)
             ao, cdj, cdh, reg, was_trusted, was_status = v
-            when = self.today if reg is None or self.at == "now" else self._chain_time(reg)
             obj = _parse_ao(self._raw(ao))
-            # §7.1 step 12 (inline: the common case of the hot path)
-            cdh = _sha256(_b64(cdj, "client_data_json")).digest() if cdj is not None else self._cdh(None, cdh)
-            res = verify_parsed(obj, cdh, self.anchors, self.metadata, when, self.policy, status_time=self.today)
+            res = verify_parsed(obj, self._cdh(cdj, cdh), self.anchors, self.metadata, self._chain_time(reg),
+                                self.policy, status_time=self.today)
         except VerificationError as exc:
             return _failed(exc.code)
         except Exception as exc:  # defensive: one record must never stop the batch
@@ -487,10 +485,9 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
                     continue
                 if cursor[1]:
                     last = next((e for e in reversed(pending) if e[1] is not None and not e[1].done()), head)
-                    if last is not head:
-                        last[2] = here(last[2], False)  # the child's copy is dropped
-                        last[1].cancel()
+                    if last is not head and last[1].cancel():  # not started by a child: verify it here
                         last[1] = None
+                        last[2] = here(last[2], False)
                         continue
             if result is None:
                 outcomes = head[2]
