@@ -115,6 +115,7 @@ def _fresh_keys() -> None:
     from fastattest import algorithms
 
     algorithms.load_cose_key.cache_clear()
+    algorithms.parse_cose_key.cache_clear()  # registration's path (validated key, no key object)
 
 
 def test_ratios(benchmark: Any) -> None:
