@@ -103,9 +103,12 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
 
 
 def _extra_vendors(ctx: Context) -> frozenset[str]:
-    """Vendor IDs a policy accepts besides the TCG registry (``Policy.extra["tpm_vendors"]``)."""
-    extra = ctx.policy.extra.get("tpm_vendors") if ctx.policy.extra else None
-    return frozenset(extra) if extra else frozenset()
+    """Vendor IDs a policy accepts besides the TCG registry (``Policy.tpm_vendors`` and, when
+    ``Policy.allow_fido_conformance_tpm_vendor``, the FIDO conformance tools' test vendor)."""
+    p = ctx.policy
+    if p.allow_fido_conformance_tpm_vendor:
+        return p.tpm_vendors | {tpm_vendors.CONFORMANCE_TEST_VENDOR}
+    return p.tpm_vendors
 
 
 def check_pub_area_key(pub_area: _core.TpmPublic, key: _core.CoseKey) -> None:
