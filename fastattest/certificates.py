@@ -79,7 +79,7 @@ _SIGNATURE_ALGORITHMS: dict[str, tuple[str, hashes.HashAlgorithm | None]] = {
     "2.16.840.1.101.3.4.3.18": ("mldsa", None),
     "2.16.840.1.101.3.4.3.19": ("mldsa", None),
 }
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
            "sha512": hashes.SHA512}
 
 
@@ -162,7 +162,7 @@ class CertInfo:
             if self.serial > 0:  # avoid CryptographyDeprecationWarning rather than filter it
                 try:
                     cert = x509.load_der_x509_certificate(self.der)
-                except ValueError:
+                except Exception:  # ValueError, InvalidVersion, ...: then there is no such view
                     cert = None
             self._decoded["cert"] = cert
         return self._decoded["cert"]
@@ -210,6 +210,8 @@ def _parse(der: bytes) -> CertInfo:
         if len(inner) != 1 or inner[0][0] != 0x02:
             raise _der.DerError("malformed version")
         version = _der.integer(der[inner[0][2]:inner[0][3]]) + 1
+        if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
+            raise _der.DerError(f"unknown certificate version {version}")
         fields = fields[1:]
     if len(fields) < 6 or [f[0] for f in fields[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
         raise _der.DerError("tbsCertificate lacks serial, signature, issuer, validity, subject or key")
@@ -294,12 +296,16 @@ def signed_by(child: CertInfo, issuer_key: Any) -> bool:
     kind, h = _SIGNATURE_ALGORITHMS.get(child.signature_algorithm, ("", None))
     sig, tbs = child.signature, child.tbs
     try:
+        if kind in ("rsa", "ecdsa") and h is None:
+            return False
         if kind == "rsa" and isinstance(issuer_key, rsa.RSAPublicKey):
+            assert h is not None
             issuer_key.verify(sig, tbs, padding.PKCS1v15(), h)
         elif kind == "pss" and isinstance(issuer_key, rsa.RSAPublicKey):
             pad, ph = _pss(child.signature_algorithm_der)
             issuer_key.verify(sig, tbs, pad, ph)
         elif kind == "ecdsa" and isinstance(issuer_key, ec.EllipticCurvePublicKey):
+            assert h is not None
             issuer_key.verify(sig, tbs, ec.ECDSA(h))
         elif (kind == "ed25519" and isinstance(issuer_key, ed25519.Ed25519PublicKey)) or (
                 kind == "ed448" and isinstance(issuer_key, ed448.Ed448PublicKey)):
@@ -383,7 +389,7 @@ def subject_alt_names(info: CertInfo) -> tuple[tuple[str, Any], ...] | None:
 
 
 def _crl_urls(value: bytes) -> tuple[str, ...]:
-    urls = []
+    urls: list[str] = []
     for point in _ax.CRLDistributionPoints.load(value, strict=True):
         name = point["distribution_point"]
         if name.name == "full_name":

@@ -66,7 +66,7 @@ class TrustStore:
                 raise VerificationError("trust.anchor_invalid", f"trust anchor is not a certificate: {exc.message}") from None
         self.anchors = anchors
         self.serial = next(_SERIALS)  # cache key: unlike id(), never reused
-        by_subject: dict[bytes, list[certificates.CertInfo]] = {}
+        by_subject: dict[certificates.Name, list[certificates.CertInfo]] = {}
         for info in anchors.values():
             by_subject.setdefault(info.subject, []).append(info)
         self._by_subject = by_subject
