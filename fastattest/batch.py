@@ -297,8 +297,8 @@ class _Group:
             pass  # the full verification of a record of this group reports the problem
         times: set[datetime] = set()
         for i in infos:
-            times.add(i.cert.not_valid_before_utc)
-            times.add(i.cert.not_valid_after_utc)
+            times.add(i.not_before)
+            times.add(i.not_after)
         # a certificate is valid on both of its boundary instants (trust._check_time), so an
         # interval is [b_k, b_k+1) except that the instants themselves may behave like the inside:
         # key them separately by making each instant its own slot.

@@ -184,6 +184,7 @@ CODES: dict[str, str] = {
     "compound.too_many": "compound statement has too many statements",
     # --- certificates (WebAuthn §8.2.1, §8.3.1, ...)
     "certificate.malformed": "certificate is not valid DER X.509",
+    "certificate.extension_malformed": "a certificate extension that a check reads could not be decoded (the message names it)",
     "certificate.x5c_invalid": "x5c is not a non-empty array of DER certificates",
     "certificate.too_large": "certificate or chain exceeds the size limit",
     "certificate.version": "attestation certificate is not X.509 version 3",

@@ -46,7 +46,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
@@ -1167,13 +1166,10 @@ def _fetch_crls(body: bytes, timeout: float) -> list[bytes]:
     urls: list[str] = []
     for d in ders:
         try:
-            cdp = certificates.load(d).cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-        except (FastAttestError, x509.ExtensionNotFound, ValueError):
+            cdp = certificates.crl_distribution_urls(certificates.load(d))
+        except FastAttestError:
             continue
-        for point in cdp:
-            for name in point.full_name or ():
-                if isinstance(name, x509.UniformResourceIdentifier) and name.value.lower().startswith(("http://", "https://")):
-                    urls.append(name.value)
+        urls.extend(u for u in cdp if u.lower().startswith(("http://", "https://")))
     out: list[bytes] = []
     for u in dict.fromkeys(urls):
         try:

@@ -1,11 +1,11 @@
 """Relying-party policy: the choices WebAuthn leaves to the RP, made explicit and immutable."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 from uuid import UUID
 
-from . import revocation
+from . import revocation, tpm_vendors as _tpm_vendors
 from .algorithms import DEFAULT_CREDENTIAL_ALGORITHMS
 from .errors import VerificationError
 
@@ -49,6 +49,14 @@ class Policy:
       does a CRL from the issuer that is expired or badly signed (``trust.revocation_unavailable``).
     - ``require_crls``: fail closed: a certificate whose issuer's CRL is not among ``crls``
       makes the attestation untrusted and refuses the registration (``trust.revocation_unavailable``).
+    - ``allow_fido_conformance_tpm_vendor``: accept TPM AIK certificates whose TPMManufacturer is
+      the FIDO Alliance conformance tools' test vendor ``id:FFFFF1D0``
+      (``fastattest.tpm_vendors.CONFORMANCE_TEST_VENDOR``), which the TCG never assigned
+      (WebAuthn L3 §8.3.1, catalogue T08). Off by default; turn it on to pass FIDO server
+      conformance testing, never in production.
+    - ``tpm_vendors``: further TPM manufacturer IDs to accept besides the TCG vendor registry
+      (``fastattest.tpm_vendors.TPM_VENDORS``), as 8 hex digits with or without ``id:``, for a
+      vendor registered after this release.
     """
 
     require_trusted: bool = False
@@ -67,7 +75,8 @@ class Policy:
     allow_weak_certificates: bool = False
     crls: tuple[bytes | str, ...] = ()
     require_crls: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    allow_fido_conformance_tpm_vendor: bool = False
+    tpm_vendors: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.user_verification not in _UV:
@@ -77,6 +86,15 @@ class Policy:
         object.__setattr__(self, "algorithms", frozenset(int(a) for a in self.algorithms))
         object.__setattr__(self, "rejected_statuses", frozenset(self.rejected_statuses))
         object.__setattr__(self, "top_origins", tuple(self.top_origins))
+        if isinstance(self.tpm_vendors, str):
+            raise VerificationError("policy.invalid", "tpm_vendors must be a collection of vendor IDs, not one string")
+        vendors = set()
+        for v in self.tpm_vendors:
+            vid = _tpm_vendors.vendor_id(v if isinstance(v, str) and v[:3].lower() == "id:" else f"id:{v}")
+            if vid is None:
+                raise VerificationError("policy.invalid", f"tpm_vendors holds {v!r}, not a TPM vendor ID of 8 hex digits")
+            vendors.add(vid)
+        object.__setattr__(self, "tpm_vendors", frozenset(vendors))
         try:
             crls = revocation.normalize(self.crls)
             revocation.load(crls)  # parsed once here (and cached): a bad CRL fails at startup

@@ -381,9 +381,6 @@ STRICTER: dict[str, tuple[str, str]] = {
 }
 # Bases whose *unmodified* form we refuse while py_webauthn accepts it: name -> (reference, code).
 STRICTER_BASES: dict[str, tuple[str, str]] = {
-    "py_webauthn_fido_u2f_with_unsupported_token_binding": (
-        "WebAuthn L2 §5.8.1 / L3 §7.1 step 11 note: tokenBinding status \"present\" binds the ceremony to a "
-        "TLS token-binding ID this RP cannot check; catalogue J10", "client_data.token_binding"),
 }
 
 CASES = [(b, m) for b in BASES for m in MUTATIONS]

@@ -16,9 +16,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
 
 from .. import _core, algorithms, certificates, trust
 from ..errors import VerificationError
@@ -89,17 +87,13 @@ def _header_x5c(header: dict) -> tuple[bytes, ...]:
     return certificates.parse_x5c(ders)
 
 
-def _issued_to_host(cert: x509.Certificate) -> bool:
+def _issued_to_host(info: certificates.CertInfo) -> bool:
     """RFC 6125 §6.4: the SAN dNSNames if there are any, else the subject CN."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        return HOSTNAME in san.get_values_for_type(x509.DNSName)
-    except x509.ExtensionNotFound:
-        pass
-    except Exception:  # malformed extensions
-        return False
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return len(cns) == 1 and cns[0].value == HOSTNAME
+    san = certificates.subject_alt_names(info)  # certificate.extension_malformed if it does not decode
+    if san is not None:
+        return HOSTNAME in [value for kind, value in san if kind == "dns"]
+    cns = info.subject.get(certificates.OID_COMMON_NAME)
+    return len(cns) == 1 and cns[0] == HOSTNAME
 
 
 def _signature(alg: algorithms.Algorithm, sig: bytes) -> bytes:
@@ -145,7 +139,7 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
     leaf = certificates.load(x5c[0])
 
     # §8.5 step 4: the attestation certificate is issued to attest.android.com
-    if not _issued_to_host(leaf.cert):
+    if not _issued_to_host(leaf):
         raise VerificationError("android_safetynet.hostname", f"the SafetyNet certificate is not issued to {HOSTNAME}")
     algorithms.verify(alg, leaf.public_key, _signature(alg, signature), parts[0] + b"." + parts[1], "android_safetynet.signature_invalid")
 
