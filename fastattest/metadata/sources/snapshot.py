@@ -69,8 +69,10 @@ def _unxz(path: Path) -> bytes:
         data = decompressor.decompress(raw, max_length=MAX_BLOB_SIZE + 1)
     except lzma.LZMAError as exc:
         raise MetadataError("metadata.malformed", f"the shipped metadata snapshot {path} is not valid xz: {exc}") from None
-    if len(data) > MAX_BLOB_SIZE or not decompressor.eof:
-        raise MetadataError("metadata.malformed", f"the shipped metadata snapshot {path} decompresses to more than {MAX_BLOB_SIZE} bytes or is truncated")
+    if len(data) > MAX_BLOB_SIZE:
+        raise MetadataError("metadata.malformed", f"the shipped metadata snapshot {path} decompresses to more than {MAX_BLOB_SIZE} bytes")
+    if not decompressor.eof:
+        raise MetadataError("metadata.malformed", f"the shipped metadata snapshot {path} is not valid xz: the stream is truncated")
     return data
 
 
