@@ -191,7 +191,7 @@ def verify_blob(
 
 def _verify(alg: str, key: Any, signature: bytes, signing_input: memoryview, digest: jws.Digest | None) -> None:
     try:
-        jws.verify(alg, key, signature, signing_input, digest and digest.value())
+        jws.verify(alg, key, signature, signing_input, digest.value() if digest is not None else None)
     except jws.JWSError as exc:
         raise _error(exc) from None
 

@@ -136,6 +136,9 @@ class MetadataEntry:
     time_of_last_status_change: date | None
     raw: Mapping[str, Any]
     problems: tuple[str, ...]
+    _effective: tuple[StatusReport, ...]
+    _trust_store: trust.TrustStore | None
+    _in_effect_memo: tuple[Any, date, tuple[StatusReport, ...]]
 
     def __init__(self, raw: Mapping[str, Any], *, aaguid: uuid.UUID | None = None, key_identifiers: tuple[str, ...] = ()) -> None:
         put = object.__setattr__
@@ -222,10 +225,11 @@ class MetadataEntry:
                 if bad:
                     object.__setattr__(self, "problems", self.problems + tuple(bad))
                 object.__setattr__(self, "_trust_store", store)
-            return self._trust_store  # type: ignore[return-value]
+            assert self._trust_store is not None
+            return self._trust_store
 
     def _in_effect(self, now: datetime | date | None) -> tuple[StatusReport, ...]:
-        memo = getattr(self, "_in_effect_memo", None)  # (now, day, reports): a batch asks with one `now` object
+        memo: tuple[Any, date, tuple[StatusReport, ...]] | None = getattr(self, "_in_effect_memo", None)  # (now, day, reports): a batch asks with one `now` object
         if memo is not None and memo[0] is now and now is not None:
             return memo[2]
         if now is None:

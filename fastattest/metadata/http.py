@@ -88,7 +88,7 @@ def _opener(watch: _Watch) -> urllib.request.OpenerDirector:
 
     class HTTPS(urllib.request.HTTPSHandler):
         def https_open(self, req: Any) -> Any:
-            return self.do_open(watch.wrap(http.client.HTTPSConnection), req, context=self._context)
+            return self.do_open(watch.wrap(http.client.HTTPSConnection), req, context=getattr(self, "_context", None))
 
     return urllib.request.build_opener(HTTP, HTTPS)
 

@@ -168,7 +168,7 @@ def verify(alg: str, key: Any, signature: bytes, signing_input: bytes | memoryvi
                 pad: padding.AsymmetricPadding = padding.PSS(padding.MGF1(hash_cls()), hash_cls.digest_size)
             else:  # RFC 7518 §3.3
                 pad = padding.PKCS1v15()
-            key.verify(signature, message, pad, algorithm)
+            key.verify(signature, message, pad, algorithm)  # type: ignore[arg-type]  # any buffer; no copy
         elif kind == "ec":
             if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, extra):
                 raise JWSError(BAD_ALGORITHM, f"JWS alg {alg} does not match the signer's key type or curve")
