@@ -249,7 +249,7 @@ def test_trickling_server_hits_the_fetch_deadline(server: Server, tmp_path: Path
         MetadataStore.fetch(url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW, timeout=2)
     elapsed = time.perf_counter() - t
     assert info.value.code == "metadata.fetch_failed" and "deadline" in info.value.message
-    assert 1.5 < elapsed < 3.5, elapsed
+    assert 1.5 < elapsed < 5, elapsed  # the 2 s deadline (before: > 15 s), with slack for a loaded CI machine
     assert not (tmp_path / md.CACHE_FILE).exists()
 
 
@@ -258,7 +258,7 @@ def test_x5u_download_shares_the_deadline(server: Server, tmp_path: Path) -> Non
     url = server.serve("/", blob(header={"x5c": None, "x5u": server.base + "/chain.pem"}))
     t = time.perf_counter()
     code = code_of(MetadataStore.fetch, url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW, timeout=2)
-    assert code == "metadata.fetch_failed" and time.perf_counter() - t < 3.5
+    assert code == "metadata.fetch_failed" and time.perf_counter() - t < 5
 
 
 def test_crl_download_shares_the_deadline(server: Server, tmp_path: Path) -> None:
@@ -268,7 +268,7 @@ def test_crl_download_shares_the_deadline(server: Server, tmp_path: Path) -> Non
     url = server.serve("/", sign_blob(payload(), x5c=[signer, p.intermediate, p.root]))
     t = time.perf_counter()
     code = code_of(MetadataStore.fetch, url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW, timeout=2, check_crls=True)
-    assert code == "metadata.crl_unavailable" and time.perf_counter() - t < 3.5
+    assert code == "metadata.crl_unavailable" and time.perf_counter() - t < 5
     assert server.hits.get("/int.crl") == 1
 
 
