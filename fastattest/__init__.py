@@ -9,7 +9,7 @@ from .attestation import AttestationResult, verify_attestation
 from .batch import ReverifyResult, reverify
 from .challenges import ChallengeStore
 from .errors import CODES, FastAttestError, MetadataError, VerificationError
-from .metadata import MetadataEntry, MetadataStore, StatusReport
+from .metadata import MetadataEntry, MetadataService, MetadataStore, StatusReport
 from .policy import Policy
 from .relying_party import AuthenticationResult, Credential, RelyingParty
 
@@ -24,6 +24,7 @@ __all__ = [
     "FastAttestError",
     "MetadataEntry",
     "MetadataError",
+    "MetadataService",
     "MetadataStore",
     "Policy",
     "RelyingParty",

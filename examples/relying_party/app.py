@@ -187,15 +187,20 @@ class Store:
 
 
 def load_metadata(spec: str | None) -> Any:
-    """``None``/"" -> no metadata; "default" -> the embedded MDS snapshot; else a file path
-    holding either a verified MDS3 payload (JSON) or a BLOB (JWT, verified here)."""
+    """``None``/"" -> no metadata; "default" -> a MetadataService: the offline store at once
+    (cache or shipped snapshot), refreshed from FIDO MDS3 in a background thread before its
+    nextUpdate (failures are logged; the last good store keeps serving; ``/metadata/health``
+    shows its state); else a file path holding either a verified MDS3 payload (JSON) or a BLOB
+    (JWT, verified here)."""
     if not spec:
         return None
     store_cls = getattr(fastattest, "MetadataStore", None)
     if store_cls is None:
         from fastattest.metadata import MetadataStore as store_cls
     if spec == "default":
-        return store_cls.load()
+        from fastattest.metadata import MetadataService
+
+        return MetadataService().start()  # a daemon thread; RelyingParty(metadata=service) reads its current store
     with open(spec, "rb") as f:
         data = f.read()
     if data.lstrip().startswith(b"{"):
@@ -402,6 +407,15 @@ def create_app(
         out["discoverable"] = ceremony.username is None
         return jsonify(ok=True, operation="login", username=owner["username"], result=out)
 
+    @app.get("/metadata/health")
+    def metadata_health() -> Any:
+        """The refreshing metadata's state (a MetadataService; a fixed store has none)."""
+        health = getattr(app.config["RP_METADATA"], "health", None)
+        if health is None:
+            return jsonify(ok=app.config["RP_METADATA"] is not None, refreshing=False)
+        return jsonify(refreshing=True, **{k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                            for k, v in vars(health).items()})
+
     return app
 
 
@@ -413,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--origin", action="append", help="allowed origin (repeatable; default http://<rp-id>:<port>)")
     ap.add_argument("--db", default=None, help="SQLite file (default: a file in the temp directory)")
     ap.add_argument("--mds", default=os.environ.get("FASTATTEST_MDS"),
-                    help='FIDO metadata: "default" (embedded snapshot), or a payload JSON / BLOB JWT file; env FASTATTEST_MDS')
+                    help='FIDO metadata: "default" (offline snapshot, refreshed in the background), or a payload JSON / BLOB JWT file; env FASTATTEST_MDS')
     ap.add_argument("--require-trusted", action="store_true", help="refuse attestations that do not chain to a trust anchor")
     args = ap.parse_args(argv)
     origins = args.origin or [f"http://{args.rp_id}:{args.port}"]
