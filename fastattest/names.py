@@ -131,3 +131,25 @@ def authenticator_name(aaguid: UUID | str | bytes, metadata: Any = None, *, entr
     if isinstance(description, str) and description.strip():
         return description.strip()
     return provider_name(uid)
+
+
+def fetch_provider_list(url: str = PROVIDER_LIST_URL, path: str | os.PathLike[str] | None = None, *,
+                        timeout: float = 30.0) -> tuple[Path, int]:
+    """Download the community provider list (``fastattest names fetch``), check that it parses,
+    and write it to ``path`` (default ``default_path()``) atomically. Returns (path, names)."""
+    import tempfile
+    import urllib.request
+
+    if not url.startswith("https://"):
+        raise ValueError("the provider list URL must be https://")
+    request = urllib.request.Request(url, headers={"User-Agent": "fastattest"})
+    with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - https only, checked above
+        data = resp.read(MAX_LIST_BYTES + 1)
+    count = len(parse_provider_list(data))  # refuses a list that is not one
+    target = Path(path) if path is not None else default_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".aaguid-", suffix=".json")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, target)
+    return target, count
