@@ -117,8 +117,15 @@ def _algorithms(algorithms: Iterable[int]) -> list[dict[str, Any]]:
     return [{"type": "public-key", "alg": a} for a in ordered if a != -65535]
 
 
-def _challenge() -> bytes:
-    return os.urandom(CHALLENGE_SIZE)
+def _challenge(given: Any = None) -> bytes:
+    """A fresh random challenge, or the caller's (e.g. ``ChallengeStore.issue()``), checked."""
+    if given is None:
+        return os.urandom(CHALLENGE_SIZE)
+    if not isinstance(given, (bytes, bytearray)):
+        raise TypeError("challenge must be bytes (random, from os.urandom or ChallengeStore.issue())")
+    if not 16 <= len(given) <= 64:
+        raise ValueError("challenge must be 16-64 random bytes (WebAuthn L3 §13.4.3)")
+    return bytes(given)
 
 
 def _state(kind: str, rp_id: str, challenge: bytes, uv: str, timeout_ms: int, now: float | None, **extra: Any) -> dict[str, Any]:
@@ -154,6 +161,7 @@ def registration_options(
     timeout_ms: Any = 300_000,
     appid_exclude: Any = None,
     extensions: Mapping[str, Any] | None = None,
+    challenge: Any = None,
     issued_at: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """PublicKeyCredentialCreationOptionsJSON (§5.4) and the registration state."""
@@ -199,7 +207,7 @@ def registration_options(
         if not isinstance(extensions, Mapping):
             raise TypeError("extensions must be a mapping")
         ext.update(extensions)
-    challenge = _challenge()
+    challenge = _challenge(challenge)
     options: dict[str, Any] = {
         "rp": {"id": rp_id, "name": rp_name},
         "user": {"id": b64encode(bytes(user_id)), "name": name, "displayName": display},
@@ -228,6 +236,7 @@ def authentication_options(
     appid: Any = None,
     user_id: Any = None,
     extensions: Mapping[str, Any] | None = None,
+    challenge: Any = None,
     issued_at: float | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """PublicKeyCredentialRequestOptionsJSON (§5.5) and the authentication state.
@@ -250,7 +259,7 @@ def authentication_options(
             raise TypeError("extensions must be a mapping")
         ext.update(extensions)
     timeout = _timeout(timeout_ms)
-    challenge = _challenge()
+    challenge = _challenge(challenge)
     options: dict[str, Any] = {
         "challenge": b64encode(challenge),
         "timeout": timeout,

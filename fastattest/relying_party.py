@@ -213,18 +213,20 @@ class RelyingParty:
         timeout_ms: int = 300_000,
         appid_exclude: str | None = None,
         extensions: Mapping[str, Any] | None = None,
+        challenge: bytes | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(options, state)``: PublicKeyCredentialCreationOptionsJSON for
         ``PublicKeyCredential.parseCreationOptionsFromJSON()`` and the state to keep server-side
         for ``register(response, state=state)``. pubKeyCredParams follow the Policy's algorithms
-        in preference order; ``user_verification=None`` takes the Policy's. See docs/ceremony.md."""
+        in preference order; ``user_verification=None`` takes the Policy's; ``challenge``: the
+        caller's random bytes (e.g. ``ChallengeStore.issue()``), else 32 fresh ones. See docs/ceremony.md."""
         return options.registration_options(
             rp_id=self.rp_id, rp_name=self.rp_name, algorithms=self.policy.algorithms,
             policy_user_verification=self.policy.user_verification, user_id=user_id, user_name=user_name,
             user_display_name=user_display_name, exclude_credentials=exclude_credentials, attestation=attestation,
             attestation_formats=attestation_formats, user_verification=user_verification, resident_key=resident_key,
             authenticator_attachment=authenticator_attachment, hints=hints, timeout_ms=timeout_ms,
-            appid_exclude=appid_exclude, extensions=extensions)
+            appid_exclude=appid_exclude, extensions=extensions, challenge=challenge)
 
     def authentication_options(
         self,
@@ -236,6 +238,7 @@ class RelyingParty:
         appid: str | None = None,
         user_id: bytes | None = None,
         extensions: Mapping[str, Any] | None = None,
+        challenge: bytes | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(options, state)``: PublicKeyCredentialRequestOptionsJSON for
         ``PublicKeyCredential.parseRequestOptionsFromJSON()`` and the state for
@@ -244,7 +247,7 @@ class RelyingParty:
         return options.authentication_options(
             rp_id=self.rp_id, policy_user_verification=self.policy.user_verification,
             allow_credentials=allow_credentials, user_verification=user_verification, hints=hints,
-            timeout_ms=timeout_ms, appid=appid, user_id=user_id, extensions=extensions)
+            timeout_ms=timeout_ms, appid=appid, user_id=user_id, extensions=extensions, challenge=challenge)
 
     @staticmethod
     def _ceremony(challenge: Any, state: Any) -> None:

@@ -382,3 +382,21 @@ def test_user_handle_defaults_to_none_for_foreign_credentials() -> None:
     assert c.user_handle is None and Credential.from_dict(c.to_dict()) == c
     assert c.authenticator_name is None
     assert Credential.from_dict({**c.to_dict(), "aaguid": str(uuid.UUID(int=5))}).aaguid.int == 5
+
+
+def test_single_use_with_challenge_store() -> None:
+    from fastattest import ChallengeStore
+    from fastattest.response import b64decode
+
+    rp, challenges = party(), ChallengeStore()
+    auth = sa.SoftAuthenticator("none")
+    options, state = rp.registration_options(user_id=USER, user_name="a", challenge=challenges.issue())
+    resp = auth.create(RP_ID, ORIGIN, b64(options["challenge"]))
+    challenges.consume(b64decode(state["challenge"], "challenge"))
+    assert rp.register(resp, state=state).fmt == "none"
+    with pytest.raises(VerificationError) as e:  # the second use
+        challenges.consume(b64decode(state["challenge"], "challenge"))
+    assert e.value.code == "client_data.challenge_reused"
+    for bad, exc in ((b"short", ValueError), ("a" * 32, TypeError)):
+        with pytest.raises(exc):
+            rp.authentication_options(challenge=bad)
