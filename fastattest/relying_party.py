@@ -314,15 +314,11 @@ class RelyingParty:
             raise VerificationError("policy.status_rejected", f"authenticator status {res.status} is rejected by the policy")
         if res.trust_error in _REVOCATION:  # a chain certificate revoked, or revocation unknown under CRLs (X09)
             raise VerificationError(res.trust_error, f"attestation certificate revocation check failed: {res.trust_detail}")
-        entry = res.metadata
-        if entry is None and self.metadata is not None and res.aaguid.int:
-            entry = self.metadata.entry(res.aaguid)  # the model the client claims; names it in messages
-        model = _model(res.aaguid, entry)
         # blocked before anything else: a valid, trusted attestation does not unblock a model
         if p.blocked_aaguids and res.aaguid in p.blocked_aaguids:
-            raise VerificationError("policy.aaguid_blocked", f"{model} is blocked by the organisation's authenticator policy")
+            raise VerificationError("policy.aaguid_blocked", f"{self._model(res)} is blocked by the organisation's authenticator policy")
         if p.allowed_aaguids is not None and res.aaguid not in p.allowed_aaguids:
-            raise VerificationError("policy.aaguid_not_allowed", f"{model} is not on the organisation's list of allowed authenticators")
+            raise VerificationError("policy.aaguid_not_allowed", f"{self._model(res)} is not on the organisation's list of allowed authenticators")
         if p.require_trusted and not res.trusted:
             if res.attestation_type in ("none", "self"):
                 raise VerificationError("policy.attestation_required", f"{res.attestation_type} attestation is not accepted by the policy")  # N02
@@ -331,8 +327,10 @@ class RelyingParty:
         # §6.1 BE flag: a backup-eligible (synced, multi-device) credential
         if not p.allow_synced and ad.backup_eligible:
             raise VerificationError("policy.synced_not_allowed",
-                                    f"{model} created a synced passkey (backup eligible); the organisation allows only device-bound passkeys")
+                                    f"{self._model(res)} created a synced passkey (backup eligible); the organisation allows only device-bound passkeys")
         if p.min_certification_level is not None:
+            entry = self._entry(res)
+            model = _model(res.aaguid, entry)
             if entry is None:
                 raise VerificationError("policy.certification_unknown",
                                         f"{model} has no FIDO metadata entry, so its certification level is unknown;"
@@ -396,6 +394,18 @@ class RelyingParty:
         return AuthenticationResult(credential.credential_id, updated.sign_count, ad.user_verified, ad.backup_eligible,
                                     ad.backed_up, regressed, updated, env.user_handle)
 
+
+    def _entry(self, res: AttestationResult) -> Any:
+        """The vouching metadata entry, else the entry of the AAGUID the client claims (only for
+        messages and, without require_trusted, the claim-based rules; docs/policy.md)."""
+        if res.metadata is not None:
+            return res.metadata
+        if self.metadata is not None and res.aaguid.int:
+            return self.metadata.entry(res.aaguid)
+        return None
+
+    def _model(self, res: AttestationResult) -> str:
+        return _model(res.aaguid, self._entry(res))
 
     def _state_checks(self, st: options.State, env: Any, credential: Credential) -> bytes | None:
         """What the authentication options asked for (§7.2 steps 5-6, §10.1.1). Returns the
