@@ -10,6 +10,7 @@ from .batch import ReverifyResult, reverify
 from .challenges import ChallengeStore
 from .errors import CODES, FastAttestError, MetadataError, VerificationError
 from .metadata import MetadataEntry, MetadataService, MetadataStore, StatusReport
+from .names import authenticator_name
 from .policy import Policy
 from .relying_party import AuthenticationResult, Credential, RelyingParty
 
@@ -31,6 +32,7 @@ __all__ = [
     "ReverifyResult",
     "StatusReport",
     "VerificationError",
+    "authenticator_name",
     "parse_attestation_object",
     "reverify",
     "verify_attestation",

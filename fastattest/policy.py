@@ -1,8 +1,10 @@
 """Relying-party policy: the choices WebAuthn leaves to the RP, made explicit and immutable."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import Iterable
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
 from uuid import UUID
 
 from . import revocation, tpm_vendors as _tpm_vendors
@@ -22,6 +24,19 @@ DEFAULT_REJECTED_STATUSES: frozenset[str] = frozenset(
 )
 
 _UV = ("required", "preferred", "discouraged")
+
+#: FIDO certification levels of the MDS3 AuthenticatorStatus values (MDS3 §3.1.4). Plain
+#: FIDO_CERTIFIED predates the levels and certifies what is now Level 1, so it counts as 1; the
+#: "plus" levels meet their level's requirements and more, so they count as that level.
+CERTIFICATION_LEVELS: dict[str, int] = {
+    "FIDO_CERTIFIED": 1,
+    "FIDO_CERTIFIED_L1": 1,
+    "FIDO_CERTIFIED_L1plus": 1,
+    "FIDO_CERTIFIED_L2": 2,
+    "FIDO_CERTIFIED_L2plus": 2,
+    "FIDO_CERTIFIED_L3": 3,
+    "FIDO_CERTIFIED_L3plus": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,18 @@ class Policy:
     - ``tpm_vendors``: further TPM manufacturer IDs to accept besides the TCG vendor registry
       (``fastattest.tpm_vendors.TPM_VENDORS``), as 8 hex digits with or without ``id:``, for a
       vendor registered after this release.
+
+    An organisation's authenticator policy (docs/policy.md), checked at registration:
+
+    - ``blocked_aaguids``: these authenticator models may not register, even with a valid,
+      trusted attestation (``policy.aaguid_blocked``).
+    - ``allow_synced``: False admits only device-bound credentials: a backup-eligible (BE)
+      credential is refused (``policy.synced_not_allowed``).
+    - ``min_certification_level``: 1, 2 or 3: the FIDO certification level in effect in the
+      metadata status reports (``policy.certification_insufficient`` / ``policy.certification_unknown``).
+
+    Without ``require_trusted`` the AAGUID lists and the certification level only judge the
+    AAGUID the client claims: anyone can claim any AAGUID. Constructing such a Policy warns.
     """
 
     require_trusted: bool = False
@@ -77,6 +104,9 @@ class Policy:
     require_crls: bool = False
     allow_fido_conformance_tpm_vendor: bool = False
     tpm_vendors: frozenset[str] = frozenset()
+    blocked_aaguids: frozenset[UUID] | None = None
+    allow_synced: bool = True
+    min_certification_level: int | None = None
 
     def __post_init__(self) -> None:
         if self.user_verification not in _UV:
@@ -102,7 +132,70 @@ class Policy:
             raise VerificationError("policy.invalid", str(exc)) from None
         object.__setattr__(self, "crls", crls)
         if self.allowed_aaguids is not None:
-            object.__setattr__(self, "allowed_aaguids", frozenset(_uuid(a) for a in self.allowed_aaguids))
+            object.__setattr__(self, "allowed_aaguids", _aaguid_set("allowed_aaguids", self.allowed_aaguids))
+        if self.blocked_aaguids is not None:
+            object.__setattr__(self, "blocked_aaguids", _aaguid_set("blocked_aaguids", self.blocked_aaguids))
+        if not isinstance(self.allow_synced, bool):
+            raise TypeError("allow_synced must be a bool")
+        level = self.min_certification_level
+        if level is not None:
+            if isinstance(level, bool) or not isinstance(level, int):
+                raise TypeError("min_certification_level must be an int (1, 2 or 3) or None")
+            if level not in (1, 2, 3):
+                raise ValueError("min_certification_level must be 1, 2 or 3")
+        if not self.require_trusted and (self.allowed_aaguids is not None or self.blocked_aaguids or level is not None):
+            warnings.warn(
+                "Policy: allowed_aaguids / blocked_aaguids / min_certification_level without require_trusted=True"
+                " judge only the AAGUID the client claims, which anyone can forge; set require_trusted=True"
+                " to enforce attestation", UserWarning, stacklevel=3)
+
+    def __repr__(self) -> str:
+        text = _dataclass_repr(self)
+        if not self.require_trusted and (self.allowed_aaguids is not None or self.blocked_aaguids or self.min_certification_level is not None):
+            text = text[:-1] + ", UNENFORCED: AAGUID rules trust the client's claim without require_trusted)"
+        return text
+
+
+def _dataclass_repr(p: Policy) -> str:
+    from dataclasses import fields
+
+    return f"Policy({', '.join(f'{f.name}={getattr(p, f.name)!r}' for f in fields(p) if f.repr)})"
+
+
+def _aaguid_set(name: str, values: Any) -> frozenset[UUID]:
+    if isinstance(values, (str, bytes, UUID)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a collection of AAGUIDs (UUID, str or 16 bytes)")
+    out = set()
+    for v in values:
+        if not isinstance(v, (UUID, str, bytes)):
+            raise TypeError(f"{name}: {v!r} is not an AAGUID (UUID, str or 16 bytes)")
+        try:
+            out.add(_uuid(v))
+        except ValueError:
+            raise ValueError(f"{name}: {v!r} is not an AAGUID") from None
+    return frozenset(out)
+
+
+def certification_level(entry: Any, now: datetime | date | None = None) -> int:
+    """The FIDO certification level (0-3) in effect at ``now`` in a metadata entry's status
+    reports (MDS3 §3.1.3): the highest level of the FIDO_CERTIFIED* reports whose
+    effectiveDate has come, unless a later NOT_FIDO_CERTIFIED report withdrew it (0)."""
+    if now is None:
+        today = datetime.now(timezone.utc).date()
+    elif isinstance(now, datetime):
+        today = now.astimezone(timezone.utc).date() if now.tzinfo else now.date()
+    else:
+        today = now
+    reports = [r for r in getattr(entry, "status_reports", ()) or ()
+               if r.effective_date is None or r.effective_date <= today]
+    reports.sort(key=lambda r: r.effective_date or date.min)
+    level = 0
+    for r in reports:
+        if r.status in CERTIFICATION_LEVELS:
+            level = max(level, CERTIFICATION_LEVELS[r.status])
+        elif r.status == "NOT_FIDO_CERTIFIED":
+            level = 0
+    return level
 
 
 def _uuid(value: UUID | str | bytes) -> UUID:
