@@ -4,7 +4,7 @@ licence in each file and in tests/vectors/interop/README.md).
 
 Each vector carries the verdict THE SOURCE's test expects; fastattest must agree, or the
 disagreement must be listed in STRICTER below (a deliberate strictness with its spec reference,
-mirrored in docs/stricter-than-peers.md). Each vector is also run through py_webauthn and
+each row also to be listed in docs/stricter-than-peers.md). Each vector is also run through py_webauthn and
 python-fido2 where they can take it, and their verdicts are pinned in the file's `peers` member
 (a differential record: a change in a peer's verdict fails here, so the README table stays true).
 """
@@ -32,7 +32,7 @@ import vectors  # noqa: E402  (tests/vectors.py)
 ROOT = Path(__file__).resolve().parent / "vectors" / "interop"
 
 # Vectors the source accepts and fastattest refuses ON PURPOSE: name -> (code, reason with spec ref).
-# Every row must also be in docs/stricter-than-peers.md. A row whose vector starts to pass must go.
+# Every row belongs in docs/stricter-than-peers.md too. A row whose vector starts to pass must go.
 STRICTER: dict[str, tuple[str, str]] = {
     "simplewebauthn_packed_self_ec2": (
         "response.invalid_base64",
@@ -166,7 +166,8 @@ def test_signin_agrees_with_source(v: dict[str, Any]) -> None:
         return
     exp = v["expected"]
     assert exp["verdict"] == "accept"
-    res = rp.verify(v["response"], cred, vectors.challenge(v))
+    uh = vectors.b64u_decode(v["user_handle"]) if v.get("user_handle") else None
+    res = rp.verify(v["response"], cred, vectors.challenge(v), user_handle=uh)
     assert res.sign_count == exp["new_sign_count"]
     if "user_verified" in exp:
         assert res.user_verified == exp["user_verified"]
@@ -193,7 +194,7 @@ def test_corpus_shape() -> None:
     fmts = {v["expected"].get("fmt") for v in REG}
     assert {"packed", "tpm", "fido-u2f", "none", "android-key", "android-safetynet", "apple"} <= fmts
     algs = {json_alg(v) for v in AUTH}
-    assert {-7, -8} <= algs  # ES256 and EdDSA sign-ins (RS256 sign-ins live in tests/vectors/authentication)
+    assert {-7, -8, -257} <= algs  # ES256, EdDSA and RS256 sign-ins
     for v in ALL:
         src = v["source"]
         assert src["repo"] and src["path"] and src["test"] and src["licence"], v["name"]
