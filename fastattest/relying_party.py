@@ -182,7 +182,7 @@ class RelyingParty:
         now = aware_now(now)
         env = response.parse(response_json, registration=True)
         cdh = self._client_data(env.client_data_json, "webauthn.create", challenge)
-        obj = _core.parse_attestation_object(env.attestation_object)  # step 13
+        obj = _core.parse_attestation_object(env.attestation_object, self.policy.strict_cbor)  # step 13
         ad = obj.auth_data
         self._flags(ad)
         if ad.credential_id is None:
@@ -250,7 +250,7 @@ class RelyingParty:
         if user_handle is not None and env.user_handle is not None and not hmac.compare_digest(env.user_handle, user_handle):
             raise VerificationError("response.user_handle_mismatch", "userHandle is not the expected user's")
         cdh = self._client_data(env.client_data_json, "webauthn.get", challenge)
-        ad = _core.parse_authenticator_data(env.authenticator_data)
+        ad = _core.parse_authenticator_data(env.authenticator_data, self.policy.strict_cbor)
         # an assertion carries no attested credential data (D05, documented policy)
         if ad.has_attested_data:
             raise VerificationError("auth_data.unexpected_attested_data", "assertion authenticator data carries attested credential data")
