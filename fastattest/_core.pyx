@@ -4,9 +4,10 @@
 CBOR (RFC 8949): well-formed definite-length items of the types WebAuthn uses, in any map key
 order and with integers/lengths in any width (WebAuthn L3 §7.1 step 13 only asks to CBOR-decode);
 ``strict=True`` instead demands the CTAP2 canonical form (CTAP2 §8 "CTAP2 canonical CBOR
-encoding form", RFC 8949 §4.2.1), authenticator data (WebAuthn L3 §6.1), COSE_Key field checks (WebAuthn L3 §5.8.5, RFC 9053),
-the attestation object envelope (WebAuthn L3 §6.5) and strict DER ECDSA signature framing
-(SEC 1 §C.5 Ecdsa-Sig-Value, X.690 §10 DER). No policy, no I/O, no cryptography objects.
+encoding form", RFC 8949 §4.2.1). Also authenticator data (WebAuthn L3 §6.1), COSE_Key field
+checks (WebAuthn L3 §5.8.5, RFC 9053), the attestation object envelope (WebAuthn L3 §6.5) and
+strict DER ECDSA signature framing (SEC 1 §C.5 Ecdsa-Sig-Value, X.690 §10 DER). No policy, no
+I/O, no cryptography objects.
 
 Every rejection is a ``fastattest.errors.VerificationError`` carrying a code from ``CODES``.
 All reads go through an explicit (pointer, position, end) triple; every length that comes
