@@ -61,6 +61,12 @@ def rsa_pool(n: int) -> list[rsa.RSAPrivateKey]:
     return _RSA_POOL[:n]
 
 
+def rsa_key(i: int) -> rsa.RSAPrivateKey:
+    """The i-th key of the pool (made when first needed), cycling after RSA_POOL keys."""
+    k = i % RSA_POOL
+    return rsa_pool(k + 1)[k]
+
+
 @dataclass
 class CA:
     name: str
@@ -271,9 +277,8 @@ def corpus(fmt: str) -> Corpus:
     if fmt == "packed":
         make = lambda i: _packed(pki, i, name)  # noqa: E731
     elif fmt in ("tpm-rsa", "tpm-ecc"):
-        pool = rsa_pool(RSA_POOL)
         kind = fmt.split("-")[1]
-        make = lambda i: _tpm(pki, i, name, pool[i % len(pool)], kind)  # noqa: E731
+        make = lambda i: _tpm(pki, i, name, rsa_key(i), kind)  # noqa: E731
     elif fmt == "android-key":
         make = lambda i: _android_key(pki, i, name)  # noqa: E731
     elif fmt == "apple":
@@ -291,7 +296,7 @@ RSA_POOL = int(os.environ.get("FASTATTEST_BENCH_RSA_POOL", "48"))
 
 def _private_key(alg: int, i: int) -> Any:
     if alg == -257:
-        return rsa_pool(RSA_POOL)[i % RSA_POOL]
+        return rsa_key(i)
     if alg == -8:
         return ed25519.Ed25519PrivateKey.generate()
     return ec.generate_private_key(ec.SECP256R1())

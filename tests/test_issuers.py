@@ -113,3 +113,12 @@ def test_tail_is_per_store(pki):
     with pytest.raises(VerificationError) as ei:
         _validate([der(b), der(inter)], elsewhere)
     assert ei.value.code == "trust.untrusted_root"
+
+
+def test_tbs_bytes_are_the_signed_bytes(pki):
+    root, inter, store = pki
+    for c in (root, inter, make("leaf", inter, ca=False)):
+        assert issuers.tbs_bytes(der(c)) == c[0].tbs_certificate_bytes
+    for bad in (b"", b"\x30", b"\x30\x84\x00\x00\x00\x10", b"\x31\x03\x30\x01\x00", der(inter)[:40]):
+        with pytest.raises(ValueError):
+            issuers.tbs_bytes(bad)
