@@ -99,6 +99,9 @@ def test_real_paths_threads_and_budget(tmp_path: Path) -> None:
     budget = next(t for t in tgts.values() if t.text.startswith("RelyingParty.register − verify_attestation"))
     assert budget.value == pytest.approx(7e-6) and budget.holds is False and "new device: packed" in budget.text
     assert "| new device: packed | 200 | 207 | 700 |" in report.real_table(rows)
+    assert packed.gil_bound == 2.0  # 207 <= 2 x 160: the signatures could keep two threads busy
+    assert report.Row("new-device", "x", True, {"fastattest": 300e-6, "floor": 100e-6}).gil_bound == pytest.approx(1.5)
+    assert "| 3.50x | n/a | 2.00x |" in report.real_table(rows)
 
 
 def test_missing_figures_are_not_targets_met(tmp_path: Path) -> None:
