@@ -264,7 +264,8 @@ def targets(rows: list[Row], th: dict[tuple[str, str], dict[int, float]] | None 
                               r.ratio("py_webauthn", "fastattest") if r else None, 3, True))
     for alg, goal in (("es256", 1.25), ("rs256", 1.4), ("eddsa", 1.4)):
         r = row(f"assertion-{alg}", False, "new-key")
-        out.append(Target(f"new key, {alg.upper()} assertion: fastattest ÷ floor (signature + SHA-256, key loaded)",
+        name = {"es256": "ES256", "rs256": "RS256", "eddsa": "EdDSA"}[alg]
+        out.append(Target(f"new key, {name} assertion: fastattest ÷ floor (signature + SHA-256, key loaded)",
                           r.ratio("fastattest", "floor") if r else None, goal, False))
     for case in ("packed", "tpm-rsa", "assertion-es256"):
         d = (th or {}).get((case, "fastattest"), {})
@@ -290,8 +291,9 @@ def targets(rows: list[Row], th: dict[tuple[str, str], dict[int, float]] | None 
     a = row("assertion-es256", False, "assertion")
     out.append(Target("assertion ES256: fastattest ÷ floor (ECDSA P-256 + SHA-256)",
                       a.ratio("fastattest", "floor") if a else None, 1.15, False))
-    # register's own cost: an absolute budget over verify_attestation, on every format and path
-    extra = [(r.rp_extra, r.label) for r in rows if r.kind in ("registration", "new-device") and r.rp_extra is not None]
+    # register's own cost: an absolute budget over verify_attestation on the same input (the warm
+    # rows; on the new-device rows the two run on different devices, and the difference is noise)
+    extra = [(r.rp_extra, r.label) for r in rows if r.kind == "registration" and r.rp_extra is not None]
     if extra:
         worst = max(extra)
         out.append(Target(f"RelyingParty.register − verify_attestation, worst row ({worst[1]})", worst[0], RP_BUDGET,

@@ -96,8 +96,8 @@ def test_real_paths_threads_and_budget(tmp_path: Path) -> None:
     assert tgts["new key, ES256 assertion: fastattest ÷ floor (signature + SHA-256, key loaded)"].value == pytest.approx(80 / 70)
     scal = tgts["threads, packed: 2 threads ÷ 1 thread, one RelyingParty"]
     assert scal.value == pytest.approx(200 / 110) and scal.holds is True
-    budget = next(t for t in tgts.values() if t.text.startswith("RelyingParty.register − verify_attestation"))
-    assert budget.value == pytest.approx(7e-6) and budget.holds is False and "new device: packed" in budget.text
+    budget = next((t for t in tgts.values() if t.text.startswith("RelyingParty.register − verify_attestation")), None)
+    assert budget is None  # only same-input (warm) rows count, and this pass has none
     assert "| new device: packed | 200 | 207 | 700 |" in report.real_table(rows)
     assert packed.gil_bound == 2.0  # 207 <= 2 x 160: the signatures could keep two threads busy
     assert report.Row("new-device", "x", True, {"fastattest": 300e-6, "floor": 100e-6}).gil_bound == pytest.approx(1.5)
