@@ -419,6 +419,7 @@ _SLICE = 64  # records verified here between two looks at the children's queues
 #: tests can force children on tiny inputs).
 _STARTUP_S = 0.4
 _WORTH = 2.0  # start children when the work left, at this process's rate, exceeds _WORTH x _STARTUP_S
+_RATE_AFTER = 4 * _SLICE  # records verified here before the rate is trusted
 
 
 def _worker_ready() -> bool:
@@ -472,8 +473,8 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
         return chunk
 
     def maybe_start() -> None:
-        if st["pool"] is not None or cursor[1] or not st["done"]:
-            return
+        if st["pool"] is not None or cursor[1] or st["done"] < _RATE_AFTER:
+            return  # the first records are the slowest (chains and keys seen for the first time)
         if total is not None:
             worth = st["busy"] / st["done"] * (total - cursor[0]) > _WORTH * _STARTUP_S
         else:
