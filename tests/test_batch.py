@@ -249,6 +249,7 @@ def eager_children(monkeypatch: pytest.MonkeyPatch) -> None:
     from fastattest import batch
 
     monkeypatch.setattr(batch, "_STARTUP_S", 0.0)
+    monkeypatch.setattr(batch, "_RATE_AFTER", 1)
 
 
 def test_workers_equal_serial(pop: Population, eager_children: None) -> None:
@@ -339,6 +340,7 @@ def test_a_small_batch_starts_no_child(pop: Population, monkeypatch: pytest.Monk
     assert run(iter(recs), store, workers=2, chunk_size=16) == run(recs, store)
     assert not started
     monkeypatch.setattr(batch, "_STARTUP_S", 0.0)
+    monkeypatch.setattr(batch, "_RATE_AFTER", 1)
     assert run(recs, store, workers=2, chunk_size=16) == run(recs, store)
     assert started  # the same input, once children are worth it, does start them
 
@@ -352,7 +354,7 @@ from fastattest.batch import reverify
 
 
 def main():
-    batch._STARTUP_S = 0.0
+    batch._STARTUP_S, batch._RATE_AFTER = 0.0, 1
     pop = Population(models=2)
     store = pop.store()
     recs = list(pop.records(3000))
