@@ -187,8 +187,7 @@ def validate_path(
     result = _via_known_issuer(infos, store, tail_key, now, allow_weak) if tail_key else None
     if result is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
         start, end = issuers.window(tail_key)
-        leaf = infos[0].cert
-        start, end = max(start, leaf.not_valid_before_utc), min(end, leaf.not_valid_after_utc)
+        start, end = max(start, infos[0].not_before), min(end, infos[0].not_after)
     else:
         path = _build(infos, store, anchor_in_chain)
         if not allow_weak:
@@ -259,11 +258,10 @@ def _via_known_issuer(
     if tail is None:
         return None
     leaf, issuer = infos[0], infos[1]
-    cert = leaf.cert
-    if leaf.der in store or store.issuers_of(cert):
+    if leaf.der in store or store.issuers_of(leaf):
         return None  # the leaf is an anchor or hangs directly under one: not this shape
-    _check_extensions(cert)  # X07, as _build does first
-    if cert.issuer != issuer.cert.subject or not issuers.signed_by(leaf, issuer):
+    _check_extensions(leaf)  # X07, as _build does first
+    if not _issued_by(leaf, issuer):
         return None
     if not allow_weak:
         _check_strength((leaf, issuer))  # X11 for the leaf; the tail passed already
