@@ -7,6 +7,7 @@
                                     [--crl CRL ...] [--require-crls]
     fastattest demo
     fastattest mds fetch | show | lookup AAGUID
+    fastattest --version
 
 Exit codes: 0 all good; 1 some records changed or failed (``reverify``) / verification failed
 (``verify``); 2 usage or configuration error (bad arguments, unreadable files or metadata);
@@ -426,7 +427,10 @@ def cmd_mds(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     p = argparse.ArgumentParser(prog="fastattest", description="WebAuthn / FIDO2 attestation verification")
+    p.add_argument("--version", action="version", version=f"fastattest {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("reverify", help="re-verify stored registrations (JSON lines) against metadata")
