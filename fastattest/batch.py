@@ -22,6 +22,7 @@ import bisect
 import hashlib
 import itertools
 import json
+import os
 import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,7 +31,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from . import _core, certificates
-from .attestation import TrustAnchors, prepare_anchors, verify_parsed
+from .attestation import TrustAnchors, aware_now, prepare_anchors, verify_parsed
 from .errors import VerificationError
 from .policy import Policy
 from .response import b64decode, b64encode
@@ -387,16 +388,21 @@ def reverify(
     multiprocessing start method (default "spawn"). ``max_in_flight``: chunks held ahead of
     the one being yielded, verified or not (default 4 x workers + 4).
     """
+    # a caller's mistake is a TypeError / ValueError here, not a VerificationError
     if at not in _AT:
-        raise VerificationError("policy.invalid", f"at must be one of {_AT}")
+        raise ValueError(f"at must be one of {_AT}, not {at!r}")
     if mode not in _MODES:
-        raise VerificationError("policy.invalid", f"mode must be one of {_MODES}")
-    if not isinstance(workers, int) or workers < 1:
-        raise VerificationError("policy.invalid", "workers must be a positive integer")
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise VerificationError("policy.invalid", "chunk_size must be a positive integer")
-    if now is not None and now.tzinfo is None:
-        raise VerificationError("input.type", "now must be an aware datetime")
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    for name, value in (("workers", workers), ("chunk_size", chunk_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer")
+    if now is not None:
+        aware_now(now)
+    if workers > 1 and _bootstrapping():
+        _note_unguarded()
+        raise RuntimeError(_UNGUARDED)
     today = now or datetime.now(timezone.utc)
     job = _Job(metadata, policy, at, mode, trust_anchors, today)
     if workers == 1:
@@ -415,6 +421,47 @@ def _serial(records: Iterable[Any], job: _Job) -> Iterator[ReverifyResult]:
 _SLICE = 64  # records verified here between two looks at the children's queues
 
 
+_UNGUARDED = (
+    "reverify(workers > 1) was called while a worker process was starting: the worker re-ran the "
+    "main script (multiprocessing's 'spawn' start method imports it), and the script calls reverify "
+    "at module level. Put that code under `if __name__ == \"__main__\":` (or pass workers=1)."
+)
+
+
+def _bootstrapping() -> bool:
+    """True in a spawned child while it imports the parent's main module (multiprocessing sets
+    ``_inheriting`` for that phase; starting processes then is what it refuses)."""
+    import multiprocessing.process
+
+    return bool(getattr(multiprocessing.process.current_process(), "_inheriting", False))
+
+
+def _marker(parent: int) -> str:
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"fastattest-unguarded-main-{parent}")
+
+
+def _note_unguarded() -> None:
+    """Leave the parent a note before this child dies: the pool only sees the child exit."""
+    try:
+        with open(_marker(os.getppid()), "w") as f:
+            f.write("unguarded\n")
+    except OSError:
+        pass
+
+
+def _unguarded_children() -> bool:
+    path = _marker(os.getpid())
+    if not os.path.exists(path):
+        return False
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+    return True
+
+
 def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], workers: int, chunk_size: int,
               method: str, max_in_flight: int) -> Iterator[ReverifyResult]:
     """``workers`` processes verify: this one and ``workers - 1`` children.
@@ -431,6 +478,7 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
 
     ctx = multiprocessing.get_context(method)
     children = workers - 1
+    _unguarded_children()  # forget a note left by an earlier pool of this process
     # the store is serialised once; each child receives it once (initializer), not per chunk.
     # An executor, not multiprocessing.Pool: a child that dies (OOM killer, crash) breaks its
     # futures instead of leaving them unfinished forever.
@@ -498,6 +546,8 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
             for i, o in enumerate(outcomes, head[0]):
                 yield _new(ReverifyResult, (i,) + o)
     except BrokenProcessPool:
+        if _unguarded_children():
+            raise RuntimeError(_UNGUARDED) from None
         delivered = pending[0][0] if pending else cursor[0]
         raise VerificationError(
             "batch.worker_failed",
@@ -506,3 +556,4 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
         ) from None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        _unguarded_children()

@@ -143,13 +143,23 @@ class RelyingParty:
         policy: Policy | None = None,
         trust_anchors: TrustAnchors | None = None,
     ) -> None:
-        if not isinstance(rp_id, str) or not rp_id:
-            raise VerificationError("policy.invalid", "rp_id must be a non-empty string")
+        # a configuration mistake is a TypeError / ValueError here, never a VerificationError
+        if not isinstance(rp_id, str):
+            raise TypeError(f"rp_id must be a str, not {type(rp_id).__name__}")
+        if not rp_id:
+            raise ValueError("rp_id must be a non-empty string")
         self.rp_id = rp_id
         self.rp_id_hash = hashlib.sha256(rp_id.encode("utf-8")).digest()
+        if isinstance(origins, (bytes, bytearray)) or not isinstance(origins, (str, Iterable)):
+            raise TypeError(f"origins must be a str or an iterable of str, not {type(origins).__name__}")
         self.origins = frozenset([origins] if isinstance(origins, str) else origins)
-        if not self.origins:
-            raise VerificationError("policy.invalid", "at least one origin is required")
+        bad = [o for o in self.origins if not isinstance(o, str)]
+        if bad:
+            raise TypeError(f"origins must be strings, not {type(bad[0]).__name__}")
+        if not self.origins or "" in self.origins:
+            raise ValueError("at least one non-empty origin is required")
+        if policy is not None and not isinstance(policy, Policy):
+            raise TypeError(f"policy must be a fastattest.Policy, not {type(policy).__name__}")
         self.metadata = metadata
         self.policy = policy or Policy()
         self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
@@ -179,6 +189,7 @@ class RelyingParty:
     # -- §7.1 registration ------------------------------------------------------------------
     def register(self, response_json: Any, challenge: bytes, now: datetime | None = None) -> Credential:
         """Verify a registration response; return the Credential to store or raise VerificationError."""
+        client_data.expected_challenge(challenge)
         now = aware_now(now)
         env = response.parse(response_json, registration=True)
         cdh = self._client_data(env.client_data_json, "webauthn.create", challenge)
@@ -243,6 +254,11 @@ class RelyingParty:
         user_handle: bytes | None = None,
     ) -> AuthenticationResult:
         """Verify an assertion against the stored ``credential``; raise VerificationError if it fails."""
+        client_data.expected_challenge(challenge)
+        if now is not None:
+            aware_now(now)
+        if not isinstance(credential, Credential):
+            raise TypeError(f"credential must be a fastattest.Credential (Credential.from_dict), not {type(credential).__name__}")
         env = response.parse(response_json, registration=False)
         # §7.2 step 5-6: the credential is the one we hold, and its user the expected one
         if env.credential_id != credential.credential_id:
