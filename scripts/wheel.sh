@@ -38,7 +38,7 @@ RAW=$(ls "$OUT"/dist/fastattest-*.whl)
 echo "sdist: $(basename "$SDIST")"; echo "wheel: $(basename "$RAW")"
 
 step "auditwheel repair"
-"$OUT/tools/bin/auditwheel" repair -w "$OUT/wheelhouse" "$RAW" >"$OUT/repair.log" 2>&1 || { cat "$OUT/repair.log" >&2; exit 1; }
+PATH="$OUT/tools/bin:$PATH" "$OUT/tools/bin/auditwheel" repair -w "$OUT/wheelhouse" "$RAW" >"$OUT/repair.log" 2>&1 || { cat "$OUT/repair.log" >&2; exit 1; }
 WHEEL=$(ls "$OUT"/wheelhouse/fastattest-*manylinux*.whl)
 echo "repaired: $(basename "$WHEEL")"
 "$OUT/tools/bin/auditwheel" show "$WHEEL" | head -3
