@@ -59,7 +59,7 @@ class ReverifyResult(NamedTuple):
     description: str | None = None  # the vouching metadata entry's description
     fmt: str | None = None
     attestation_type: str | None = None
-    trust_error: str | None = None  # why not trusted (a code), if it is not
+    trust_error: str | None = None  # why not trusted (a code), if it is not; for an invalid record, the error message
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (AAGUID as a string)."""
@@ -208,7 +208,7 @@ class _Job:
             res = verify_parsed(obj, self._cdh(cdj, cdh), self.anchors, self.metadata, self._chain_time(reg),
                                 self.policy, status_time=self.today)
         except VerificationError as exc:
-            return _failed(exc.code)
+            return _failed(exc.code, exc.message[:200])  # the report says why
         except Exception as exc:  # defensive: one record must never stop the batch
             return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
         trusted, status, error = res.trusted, res.status, res.trust_error
@@ -224,7 +224,7 @@ class _Job:
                 v = _decode_line(v, _TRUST_FIELDS)
             verdict = self._grouped(v, self._chain_time(v[3]))
         except VerificationError as exc:
-            return _failed(exc.code)
+            return _failed(exc.code, exc.message[:200])  # the report says why
         except Exception as exc:  # defensive: one record must never stop the batch
             return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
         trusted, status, error = verdict[0], verdict[1], verdict[6]
