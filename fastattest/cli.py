@@ -545,7 +545,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         err.write(f"fastattest: {exc}\n")
         return USAGE_ERROR
     except MetadataError as exc:
-        err.write(f"fastattest: metadata: {exc.message} [{exc.code}]\n")
+        # a 429 answer's Retry-After, when the download code records it on the error
+        retry = getattr(exc, "retry_after", None)
+        hint = f" (the server asks to retry after {retry} s)" if retry else ""
+        err.write(f"fastattest: metadata: {exc.message} [{exc.code}]{hint}\n")
         return USAGE_ERROR
     except VerificationError as exc:
         err.write(f"fastattest: {exc.message} [{exc.code}]\n")
