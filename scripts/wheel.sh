@@ -41,7 +41,7 @@ step "auditwheel repair"
 PATH="$OUT/tools/bin:$PATH" "$OUT/tools/bin/auditwheel" repair -w "$OUT/wheelhouse" "$RAW" >"$OUT/repair.log" 2>&1 || { cat "$OUT/repair.log" >&2; exit 1; }
 WHEEL=$(ls "$OUT"/wheelhouse/fastattest-*manylinux*.whl)
 echo "repaired: $(basename "$WHEEL")"
-"$OUT/tools/bin/auditwheel" show "$WHEEL" | head -3
+"$OUT/tools/bin/auditwheel" show "$WHEEL" >"$OUT/show.log" 2>&1 && sed -n 1,6p "$OUT/show.log"
 
 step "licence files in the wheel and the sdist"
 "$OUT/tools/bin/python" - "$WHEEL" "$SDIST" <<'PYEOF'
