@@ -10,7 +10,8 @@ from .attestation import AttestationResult, verify_attestation
 from .batch import ReverifyResult, reverify
 from .challenges import ChallengeStore
 from .errors import CODES, FastAttestError, MetadataError, VerificationError
-from .metadata import MetadataEntry, MetadataStore, StatusReport
+from .metadata import MetadataEntry, MetadataService, MetadataStore, StatusReport
+from .names import authenticator_name
 from .policy import Policy
 from .relying_party import AuthenticationResult, Credential, RelyingParty
 
@@ -23,12 +24,14 @@ __all__ = [
     "FastAttestError",
     "MetadataEntry",
     "MetadataError",
+    "MetadataService",
     "MetadataStore",
     "Policy",
     "RelyingParty",
     "ReverifyResult",
     "StatusReport",
     "VerificationError",
+    "authenticator_name",
     "parse_attestation_object",
     "reverify",
     "verify_attestation",

@@ -1,44 +1,178 @@
 """X.509 certificates in attestation statements: parsing (cached by DER) and the
 per-format certificate requirements of WebAuthn L3 §8.2.1 (packed) and shared helpers
-(AAGUID extension, key identifiers) used by the other formats and by metadata.
+(AAGUID extension, key identifiers, the extensions path validation reads).
+
+A certificate is read field by field (RFC 5280 §4.1) with ``_der``: the exact TBS bytes, the
+signature and its algorithm, the names, the validity, the public key (loaded by
+``cryptography``) and the list of extensions, each kept as raw bytes. An extension is decoded
+(with ``asn1crypto``) only when a check needs it, so an extension fastattest does not process
+never makes a certificate unreadable, and one it needs that does not decode is named in a
+``certificate.extension_malformed`` error. ``cryptography``'s own X.509 parser is not on this
+path: it refuses a whole certificate for a slip in one field (a PrintableString where RFC 5280
+asks for another string type, an explicitly encoded DEFAULT) and warns about non-positive serial
+numbers, which real Android attestation certificates carry. ``CertInfo.cert`` still offers its
+view to callers when it parses the certificate cleanly.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
-from asn1crypto.core import Any as _Any, OctetBitString, Sequence
+from asn1crypto import algos as _algos, x509 as _ax
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
+from . import _der
 from .errors import VerificationError
 
 # Resource caps (R-rows of the catalogue; README "Security" section)
 MAX_X5C = 8
 MAX_CERT_SIZE = 16 * 1024
 
+OID_FIDO_AAGUID = "1.3.6.1.4.1.45724.1.1.4"  # WebAuthn L3 §8.2.1
+# RFC 5280 §4.2.1 extensions that checks decode
+OID_BASIC_CONSTRAINTS = "2.5.29.19"
+OID_KEY_USAGE = "2.5.29.15"
+OID_EXTENDED_KEY_USAGE = "2.5.29.37"
+OID_SUBJECT_ALT_NAME = "2.5.29.17"
+OID_CERTIFICATE_POLICIES = "2.5.29.32"
+OID_CRL_DISTRIBUTION_POINTS = "2.5.29.31"
+# X.520 attribute types read by the format checks
+OID_COUNTRY, OID_ORGANIZATION, OID_ORGANIZATIONAL_UNIT, OID_COMMON_NAME = "2.5.4.6", "2.5.4.10", "2.5.4.11", "2.5.4.3"
+
+_EXTENSION_NAMES = {
+    OID_BASIC_CONSTRAINTS: "basicConstraints",
+    OID_KEY_USAGE: "keyUsage",
+    OID_EXTENDED_KEY_USAGE: "extKeyUsage",
+    OID_SUBJECT_ALT_NAME: "subjectAltName",
+    OID_CERTIFICATE_POLICIES: "certificatePolicies",
+    OID_CRL_DISTRIBUTION_POINTS: "cRLDistributionPoints",
+    OID_FIDO_AAGUID: "id-fido-gen-ce-aaguid",
+}
+
+_LABELS = {OID_COMMON_NAME: "CN", OID_COUNTRY: "C", OID_ORGANIZATION: "O", OID_ORGANIZATIONAL_UNIT: "OU",
+           "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.9": "STREET", "0.9.2342.19200300.100.1.25": "DC",
+           "0.9.2342.19200300.100.1.1": "UID"}
+
+# signatureAlgorithm OID (RFC 3279, RFC 4055, RFC 5758, RFC 8410, RFC 9881) -> (kind, hash)
+_SIGNATURE_ALGORITHMS: dict[str, tuple[str, hashes.HashAlgorithm | None]] = {
+    "1.2.840.113549.1.1.4": ("rsa", hashes.MD5()),
+    "1.2.840.113549.1.1.5": ("rsa", hashes.SHA1()),
+    "1.2.840.113549.1.1.14": ("rsa", hashes.SHA224()),
+    "1.2.840.113549.1.1.11": ("rsa", hashes.SHA256()),
+    "1.2.840.113549.1.1.12": ("rsa", hashes.SHA384()),
+    "1.2.840.113549.1.1.13": ("rsa", hashes.SHA512()),
+    "1.2.840.113549.1.1.10": ("pss", None),  # the hash is in the parameters
+    "1.2.840.10045.4.1": ("ecdsa", hashes.SHA1()),
+    "1.2.840.10045.4.3.1": ("ecdsa", hashes.SHA224()),
+    "1.2.840.10045.4.3.2": ("ecdsa", hashes.SHA256()),
+    "1.2.840.10045.4.3.3": ("ecdsa", hashes.SHA384()),
+    "1.2.840.10045.4.3.4": ("ecdsa", hashes.SHA512()),
+    "1.3.101.112": ("ed25519", None),
+    "1.3.101.113": ("ed448", None),
+    "2.16.840.1.101.3.4.3.17": ("mldsa", None),
+    "2.16.840.1.101.3.4.3.18": ("mldsa", None),
+    "2.16.840.1.101.3.4.3.19": ("mldsa", None),
+}
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+           "sha512": hashes.SHA512}
 
 
-class _SubjectPublicKeyInfo(Sequence):
-    """RFC 5280 §4.1: only the BIT STRING matters here, whatever the algorithm (ML-DSA too)."""
+@dataclass(frozen=True)
+class Name:
+    """An RFC 5280 Name: its DER and its attributes, RDN by RDN. Two names are the same when
+    their attributes are (RFC 5280 §7.1, binary string comparison), whatever string types encode them."""
 
-    _fields = [("algorithm", _Any), ("subject_public_key", OctetBitString)]
+    der: bytes = field(compare=False)
+    rdns: tuple[tuple[tuple[str, str], ...], ...]
+
+    def get(self, oid: str) -> list[str]:
+        """Every value of attribute ``oid`` (dotted), in order."""
+        return [v for rdn in self.rdns for k, v in rdn if k == oid]
+
+    def __len__(self) -> int:
+        return sum(len(rdn) for rdn in self.rdns)
+
+    def rfc4514(self) -> str:
+        return ",".join("+".join(f"{_LABELS.get(k, k)}={v}" for k, v in rdn) for rdn in reversed(self.rdns))
 
 
-OID_FIDO_AAGUID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")  # WebAuthn L3 §8.2.1
+@dataclass(frozen=True)
+class Extension:
+    """One extension as received: its OID, criticality and extnValue contents (RFC 5280 §4.1)."""
+
+    oid: str
+    critical: bool
+    value: bytes
+
+    @property
+    def name(self) -> str:
+        return _EXTENSION_NAMES.get(self.oid, self.oid)
+
+
+@dataclass(frozen=True)
+class BasicConstraints:
+    ca: bool
+    path_length: int | None
 
 
 @dataclass(frozen=True, eq=False)
 class CertInfo:
-    """A parsed certificate and what verifiers ask of it, computed once per DER."""
+    """A certificate as checks read it, computed once per DER (RFC 5280 §4.1)."""
 
     der: bytes
-    cert: x509.Certificate
+    tbs: bytes  # the exact bytes the issuer signed
+    signature_algorithm: str  # dotted OID
+    signature_algorithm_der: bytes  # the AlgorithmIdentifier as received (PSS parameters)
+    signature: bytes
+    version: int  # 1, 2 or 3
+    serial: int  # may be zero or negative (RFC 5280 §4.1.2.2 forbids it; devices do it)
+    issuer: Name
+    subject: Name
+    not_before: datetime
+    not_after: datetime
+    spki: bytes
     public_key: Any
     key_identifier: str  # RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value
+    extensions: dict[str, Extension]
+    _decoded: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def signature_hash(self) -> hashes.HashAlgorithm | None:
+        """The hash of the issuer's signature, or None (EdDSA, ML-DSA, unknown)."""
+        kind, h = _SIGNATURE_ALGORITHMS.get(self.signature_algorithm, ("", None))
+        if kind == "pss":
+            try:
+                return _pss(self.signature_algorithm_der)[1]
+            except (ValueError, KeyError):
+                return None
+        return h
+
+    @property
+    def cert(self) -> x509.Certificate | None:
+        """``cryptography``'s view of the certificate, for callers; None where it refuses the
+        certificate or would warn (a non-positive serial). fastattest's checks never use it."""
+        if "cert" not in self._decoded:
+            cert = None
+            if self.serial > 0:  # avoid CryptographyDeprecationWarning rather than filter it
+                try:
+                    cert = x509.load_der_x509_certificate(self.der)
+                except Exception:  # ValueError, InvalidVersion, ...: then there is no such view
+                    cert = None
+            self._decoded["cert"] = cert
+        return self._decoded["cert"]
+
+    def extension(self, oid: str) -> Extension | None:
+        return self.extensions.get(oid)
+
+
+def _malformed(what: str) -> VerificationError:
+    return VerificationError("certificate.malformed", f"certificate could not be parsed: {what}")
 
 
 @lru_cache(maxsize=8192)
@@ -49,25 +183,231 @@ def load(der: bytes) -> CertInfo:
     if len(der) > MAX_CERT_SIZE:
         raise VerificationError("certificate.too_large", f"certificate is larger than {MAX_CERT_SIZE} bytes")
     try:
-        cert = x509.load_der_x509_certificate(der)
-        public_key = cert.public_key()
-        # cryptography decodes names and extensions lazily, and raises ValueError on first use
-        # (invalid UTF-8 in a name, a malformed extension value): decode them here, once, so
-        # a malformed certificate fails at load with a code and never later (fuzz finding).
-        cert.subject, cert.issuer, cert.extensions  # noqa: B018
-        cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
-    except Exception as exc:  # cryptography raises ValueError and friends for bad DER or keys
-        raise VerificationError("certificate.malformed", f"certificate could not be parsed: {exc}") from None
-    return CertInfo(der, cert, public_key, key_identifier(public_key))
+        return _parse(der)
+    except _der.DerError as exc:
+        raise _malformed(str(exc)) from None
+    except (IndexError, ValueError, TypeError, UnsupportedAlgorithm) as exc:  # the key: cryptography
+        raise _malformed(str(exc) or type(exc).__name__) from None
+
+
+def _parse(der: bytes) -> CertInfo:
+    # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
+    tag, s, e = _der.tlv(der, 0, len(der))
+    if tag != 0x30 or e != len(der):
+        raise _der.DerError("not a single SEQUENCE")
+    top = _der.children(der, s, e)
+    if len(top) != 3 or top[0][0] != 0x30 or top[1][0] != 0x30 or top[2][0] != 0x03:
+        raise _der.DerError("not SEQUENCE { tbsCertificate, signatureAlgorithm, signature }")
+    tbs = der[top[0][1]:top[0][3]]
+    outer_alg = der[top[1][1]:top[1][3]]
+    bits = der[top[2][2]:top[2][3]]
+    if not bits or bits[0] != 0:
+        raise _der.DerError("signature BIT STRING has unused bits")
+    fields = _der.children(der, top[0][2], top[0][3])
+    version = 1
+    if fields and fields[0][0] == 0xA0:  # [0] EXPLICIT Version DEFAULT v1
+        inner = _der.children(der, fields[0][2], fields[0][3])
+        if len(inner) != 1 or inner[0][0] != 0x02:
+            raise _der.DerError("malformed version")
+        version = _der.integer(der[inner[0][2]:inner[0][3]]) + 1
+        if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
+            raise _der.DerError(f"unknown certificate version {version}")
+        fields = fields[1:]
+    if len(fields) < 6 or [f[0] for f in fields[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
+        raise _der.DerError("tbsCertificate lacks serial, signature, issuer, validity, subject or key")
+    serial_f, alg_f, issuer_f, validity_f, subject_f, spki_f = fields[:6]
+    # RFC 5280 §4.1.1.2: the signed algorithm MUST be the outer one (Go compares the bytes too)
+    if der[alg_f[1]:alg_f[3]] != outer_alg:
+        raise _der.DerError("signatureAlgorithm differs from the tbsCertificate signature field")
+    alg_parts = _der.children(der, alg_f[2], alg_f[3])
+    if not alg_parts or alg_parts[0][0] != 0x06:
+        raise _der.DerError("malformed AlgorithmIdentifier")
+    times = _der.children(der, validity_f[2], validity_f[3])
+    if len(times) != 2:
+        raise _der.DerError("validity is not two times")
+    extensions: dict[str, Extension] = {}
+    for f in fields[6:]:  # [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions
+        if f[0] != 0xA3:
+            continue
+        seq = _der.children(der, f[2], f[3])
+        if len(seq) != 1 or seq[0][0] != 0x30:
+            raise _der.DerError("extensions is not a SEQUENCE")
+        for etag, _, es, ee in _der.children(der, seq[0][2], seq[0][3]):
+            parts = _der.children(der, es, ee)
+            if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
+                raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
+            critical = False
+            if len(parts) == 3:
+                if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
+                    raise _der.DerError("an extension's critical flag is not a BOOLEAN")
+                critical = der[parts[1][2]] != 0
+            ext_oid = _der.oid(der[parts[0][2]:parts[0][3]])
+            if ext_oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
+                raise _der.DerError(f"the {_EXTENSION_NAMES.get(ext_oid, ext_oid)} extension appears twice")
+            extensions[ext_oid] = Extension(ext_oid, critical, der[parts[-1][2]:parts[-1][3]])
+    spki = der[spki_f[1]:spki_f[3]]
+    public_key = serialization.load_der_public_key(spki)
+    return CertInfo(
+        der=der,
+        tbs=tbs,
+        signature_algorithm=_der.oid(der[alg_parts[0][2]:alg_parts[0][3]]),
+        signature_algorithm_der=outer_alg,
+        signature=bits[1:],
+        version=version,
+        serial=_der.integer(der[serial_f[2]:serial_f[3]]),
+        issuer=Name(der[issuer_f[1]:issuer_f[3]], _der.parse_name(der, issuer_f[2], issuer_f[3])),
+        subject=Name(der[subject_f[1]:subject_f[3]], _der.parse_name(der, subject_f[2], subject_f[3])),
+        not_before=_der.parse_time(times[0][0], der[times[0][2]:times[0][3]]),
+        not_after=_der.parse_time(times[1][0], der[times[1][2]:times[1][3]]),
+        spki=spki,
+        public_key=public_key,
+        key_identifier=_key_identifier_of_spki(der, spki_f),
+        extensions=extensions,
+    )
+
+
+def _key_identifier_of_spki(der: bytes, spki_f: tuple[int, int, int, int]) -> str:
+    parts = _der.children(der, spki_f[2], spki_f[3])
+    if len(parts) != 2 or parts[1][0] != 0x03 or parts[1][3] == parts[1][2]:
+        raise _der.DerError("subjectPublicKeyInfo is not SEQUENCE { algorithm, BIT STRING }")
+    return hashlib.sha1(der[parts[1][2] + 1:parts[1][3]]).hexdigest()  # drop the unused-bits octet
 
 
 def key_identifier(public_key: Any) -> str:
     """Lowercase hex SHA-1 of the subjectPublicKey bit string (not the whole SPKI)."""
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    bits = _SubjectPublicKeyInfo.load(spki)["subject_public_key"].contents[1:]  # drop the unused-bits octet
-    return hashlib.sha1(bits).hexdigest()
+    return _key_identifier_of_spki(spki, (0x30, 0) + _der.tlv(spki, 0, len(spki))[1:])
 
 
+# ------------------------------------------------------------------ signatures over the TBS bytes
+def _pss(alg_der: bytes) -> tuple[padding.PSS, hashes.HashAlgorithm]:
+    """RFC 4055 §3.1 RSASSA-PSS-params -> (padding, hash)."""
+    params = _algos.SignedDigestAlgorithm.load(alg_der)["parameters"]
+    h = _HASHES[params["hash_algorithm"]["algorithm"].native]()
+    mgf = params["mask_gen_algorithm"]
+    if mgf["algorithm"].native != "mgf1":
+        raise ValueError("PSS mask generation is not MGF1")
+    mgf_hash = _HASHES[mgf["parameters"]["algorithm"].native]()
+    return padding.PSS(padding.MGF1(mgf_hash), params["salt_length"].native), h
+
+
+def signed_by(child: CertInfo, issuer_key: Any) -> bool:
+    """Does ``issuer_key`` sign ``child``'s exact TBS bytes with ``child``'s signature algorithm?"""
+    kind, h = _SIGNATURE_ALGORITHMS.get(child.signature_algorithm, ("", None))
+    sig, tbs = child.signature, child.tbs
+    try:
+        if kind in ("rsa", "ecdsa") and h is None:
+            return False
+        if kind == "rsa" and isinstance(issuer_key, rsa.RSAPublicKey):
+            assert h is not None
+            issuer_key.verify(sig, tbs, padding.PKCS1v15(), h)
+        elif kind == "pss" and isinstance(issuer_key, rsa.RSAPublicKey):
+            pad, ph = _pss(child.signature_algorithm_der)
+            issuer_key.verify(sig, tbs, pad, ph)
+        elif kind == "ecdsa" and isinstance(issuer_key, ec.EllipticCurvePublicKey):
+            assert h is not None
+            issuer_key.verify(sig, tbs, ec.ECDSA(h))
+        elif (kind == "ed25519" and isinstance(issuer_key, ed25519.Ed25519PublicKey)) or (
+                kind == "ed448" and isinstance(issuer_key, ed448.Ed448PublicKey)):
+            issuer_key.verify(sig, tbs)
+        elif kind == "mldsa" and type(issuer_key).__name__.startswith("MLDSA"):
+            issuer_key.verify(sig, tbs)
+        else:
+            return False
+        return True
+    except (InvalidSignature, ValueError, TypeError, KeyError, UnsupportedAlgorithm):
+        return False
+
+
+# ------------------------------------------------------------------ extensions, decoded on demand
+def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], Any]) -> Any:
+    """The decoded value of extension ``oid`` (None when absent), decoded once per certificate;
+    ``certificate.extension_malformed`` naming the extension when it does not decode."""
+    try:
+        return info._decoded[oid]
+    except KeyError:
+        pass
+    ext = info.extensions.get(oid)
+    if ext is None:
+        value = None
+    else:
+        try:
+            value = decoder(ext.value)
+        except Exception as exc:  # asn1crypto raises ValueError, TypeError and friends on bad DER
+            raise VerificationError(
+                "certificate.extension_malformed",
+                f"the {ext.name} extension ({oid}) of {info.subject.rfc4514() or 'the certificate'!r} could not be decoded: {exc}",
+            ) from None
+    info._decoded[oid] = value
+    return value
+
+
+def _basic_constraints(value: bytes) -> BasicConstraints:
+    # Decoded leniently: a DEFAULT value encoded explicitly (cA FALSE, which an older Chrome
+    # virtual authenticator sends) means what it says, though DER would omit it (X.690 §11.5).
+    native = _ax.BasicConstraints.load(value, strict=True).native
+    return BasicConstraints(bool(native["ca"]), native["path_len_constraint"])
+
+
+def basic_constraints(info: CertInfo) -> BasicConstraints | None:
+    """RFC 5280 §4.2.1.9, or None when absent."""
+    return _decode(info, OID_BASIC_CONSTRAINTS, _basic_constraints)
+
+
+def key_usage(info: CertInfo) -> frozenset[str] | None:
+    """RFC 5280 §4.2.1.3 bits set, as asn1crypto names them ("key_cert_sign", ...), or None."""
+    return _decode(info, OID_KEY_USAGE, lambda v: frozenset(_ax.KeyUsage.load(v, strict=True).native))
+
+
+def extended_key_usage(info: CertInfo) -> frozenset[str] | None:
+    """RFC 5280 §4.2.1.12 key purposes as dotted OIDs, or None."""
+    return _decode(info, OID_EXTENDED_KEY_USAGE,
+                   lambda v: frozenset(p.dotted for p in _ax.ExtKeyUsageSyntax.load(v, strict=True)))
+
+
+def _general_names(value: bytes) -> tuple[tuple[str, Any], ...]:
+    out: list[tuple[str, Any]] = []
+    for gn in _ax.GeneralNames.load(value, strict=True):
+        if gn.name == "dns_name":
+            out.append(("dns", gn.chosen.native))
+        elif gn.name == "directory_name":
+            der = gn.chosen.chosen.dump()  # [4] EXPLICIT Name: the RDNSequence inside
+            tag, s, e = _der.tlv(der, 0, len(der))
+            if tag != 0x30 or e != len(der):
+                raise ValueError("directoryName is not a Name")
+            out.append(("directory", Name(der, _der.parse_name(der, s, e))))
+        elif gn.name == "uniform_resource_identifier":
+            out.append(("uri", gn.chosen.native))
+        else:
+            out.append((gn.name, None))  # not read by any check
+    return tuple(out)
+
+
+def subject_alt_names(info: CertInfo) -> tuple[tuple[str, Any], ...] | None:
+    """RFC 5280 §4.2.1.6 as (kind, value): ("dns", str), ("directory", Name), ("uri", str); or None."""
+    return _decode(info, OID_SUBJECT_ALT_NAME, _general_names)
+
+
+def _crl_urls(value: bytes) -> tuple[str, ...]:
+    urls: list[str] = []
+    for point in _ax.CRLDistributionPoints.load(value, strict=True):
+        name = point["distribution_point"]
+        if name.name == "full_name":
+            urls.extend(gn.chosen.native for gn in name.chosen if gn.name == "uniform_resource_identifier")
+    return tuple(urls)
+
+
+def crl_distribution_urls(info: CertInfo) -> tuple[str, ...]:
+    """RFC 5280 §4.2.1.13 fullName URIs of the cRLDistributionPoints extension (empty if absent)."""
+    return _decode(info, OID_CRL_DISTRIBUTION_POINTS, _crl_urls) or ()
+
+
+def extension_value(info: CertInfo, oid: str) -> bytes | None:
+    ext = info.extensions.get(oid)
+    return None if ext is None else ext.value
+
+
+# ------------------------------------------------------------------ x5c and per-format requirements
 def parse_x5c(value: object) -> tuple[bytes, ...]:
     """x5c: a non-empty array of DER certificates, leaf first (P06, X08)."""
     if not isinstance(value, list) or not value:
@@ -85,45 +425,42 @@ def parse_x5c(value: object) -> tuple[bytes, ...]:
     return tuple(value)
 
 
-def aaguid_extension(cert: x509.Certificate) -> bytes | None:
+def aaguid_extension(info: CertInfo) -> bytes | None:
     """The id-fido-gen-ce-aaguid extension value (16 bytes), or None if absent.
 
     WebAuthn L3 §8.2.1: the extension MUST NOT be marked critical and its value is an
     OCTET STRING wrapped in the extension's own OCTET STRING (P09).
     """
-    try:  # the extensions were decoded by load(): duplicates and bad encodings failed there
-        ext = cert.extensions.get_extension_for_oid(OID_FIDO_AAGUID)
-    except x509.ExtensionNotFound:
+    ext = info.extensions.get(OID_FIDO_AAGUID)
+    if ext is None:
         return None
     if ext.critical:
         raise VerificationError("certificate.aaguid_extension", "the AAGUID extension is marked critical")
-    raw = ext.value.value if isinstance(ext.value, x509.UnrecognizedExtension) else b""
+    raw = ext.value
     if len(raw) != 18 or raw[:2] != b"\x04\x10":
         raise VerificationError("certificate.aaguid_extension", "the AAGUID extension is not an OCTET STRING of 16 bytes")
     return raw[2:]
 
 
-def check_aaguid(cert: x509.Certificate, aaguid: bytes) -> None:
+def check_aaguid(info: CertInfo, aaguid: bytes) -> None:
     """If the certificate names an AAGUID it must be the authenticator data's (§8.2.1, §8.3.1)."""
-    ext = aaguid_extension(cert)
+    ext = aaguid_extension(info)
     if ext is not None and ext != aaguid:
         raise VerificationError("certificate.aaguid_mismatch", "certificate AAGUID extension differs from the authenticator data AAGUID")
 
 
-def is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
+def is_ca(info: CertInfo) -> bool:
+    bc = basic_constraints(info)
+    return bc is not None and bc.ca
 
 
-def check_version3(cert: x509.Certificate) -> None:
-    if cert.version != x509.Version.v3:
+def check_version3(info: CertInfo) -> None:
+    if info.version != 3:
         raise VerificationError("certificate.version", "attestation certificate is not X.509 version 3")
 
 
-def check_not_ca(cert: x509.Certificate) -> None:
-    if is_ca(cert):
+def check_not_ca(info: CertInfo) -> None:
+    if is_ca(info):
         raise VerificationError("certificate.basic_constraints", "attestation certificate has basicConstraints CA=true")
 
 
@@ -133,15 +470,15 @@ def check_packed_leaf(der: bytes, aaguid: bytes) -> None:
 
     Cached per (certificate, AAGUID): a certificate seen before costs a dict lookup.
     """
-    cert = load(der).cert
-    check_version3(cert)
-    subject = cert.subject
-    for oid, label in ((NameOID.COUNTRY_NAME, "C"), (NameOID.ORGANIZATION_NAME, "O"), (NameOID.COMMON_NAME, "CN")):
-        values = subject.get_attributes_for_oid(oid)
-        if len(values) != 1 or not values[0].value:
+    info = load(der)
+    check_version3(info)
+    subject = info.subject
+    for oid, label in ((OID_COUNTRY, "C"), (OID_ORGANIZATION, "O"), (OID_COMMON_NAME, "CN")):
+        values = subject.get(oid)
+        if len(values) != 1 or not values[0]:
             raise VerificationError("certificate.subject", f"attestation certificate subject needs exactly one {label}")
-    ou = subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
-    if len(ou) != 1 or ou[0].value != "Authenticator Attestation":
+    ou = subject.get(OID_ORGANIZATIONAL_UNIT)
+    if len(ou) != 1 or ou[0] != "Authenticator Attestation":
         raise VerificationError("certificate.subject", 'attestation certificate subject OU must be "Authenticator Attestation"')
-    check_not_ca(cert)
-    check_aaguid(cert, aaguid)
+    check_not_ca(info)
+    check_aaguid(info, aaguid)

@@ -524,7 +524,40 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("aaguid")
     lk.add_argument("--mds")
     m.set_defaults(func=cmd_mds)
+
+    n = sub.add_parser("names", help="authenticator display names: fetch the passkey provider list, look up a name")
+    nsub = n.add_subparsers(dest="names_command", required=True)
+    nf = nsub.add_parser("fetch", help="download the community passkey-provider AAGUID list (names only; never a security decision)")
+    nf.add_argument("--url", default=None, help="default: passkeydeveloper/passkey-authenticator-aaguids combined_aaguid.json")
+    nf.add_argument("--output", default=None, help="file to write (default: ~/.cache/fastattest/aaguid.json, read automatically)")
+    nl = nsub.add_parser("lookup", help="the display name of an AAGUID")
+    nl.add_argument("aaguid")
+    nl.add_argument("--file", help="a provider list file (default: $FASTATTEST_AAGUID_NAMES or the fetched copy)")
+    nl.add_argument("--mds", help="metadata BLOB or payload file (its description comes first)")
+    n.set_defaults(func=cmd_names)
     return p
+
+
+def cmd_names(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """`fastattest names fetch|lookup` (fastattest/names.py)."""
+    from . import names
+
+    if args.names_command == "fetch":
+        try:
+            path, count = names.fetch_provider_list(args.url or names.PROVIDER_LIST_URL, args.output)
+        except (OSError, ValueError) as exc:
+            raise _UsageError(f"cannot fetch the provider list: {exc}") from None
+        out.write(f"{count} provider names written to {path}\n")
+        return 0
+    if args.file:
+        names.load_provider_names(args.file)
+    store = load_metadata(args.mds) if args.mds else None
+    try:
+        name = names.authenticator_name(args.aaguid, store)
+    except (TypeError, ValueError):
+        raise _UsageError(f"{args.aaguid!r} is not an AAGUID") from None
+    out.write(f"{name if name is not None else '(no name known)'}\n")
+    return 0 if name is not None else 1
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:

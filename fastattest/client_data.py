@@ -62,8 +62,10 @@ def verify(
         top = cd["topOrigin"]
         if not cross or not isinstance(top, str) or top not in top_origins:
             raise VerificationError("client_data.top_origin", f"topOrigin {top!r} is not allowed")
-    # tokenBinding (L2 §5.8.1; conformance F-15..17): an object with a known status (J10)
-    if "tokenBinding" in cd:
+    # tokenBinding (L2 §5.8.1; conformance F-15..17): an object with a known status (J10). A string
+    # (pre-L1 clients with U2F keys send "unused") carries no binding and is ignored, as peers do
+    # (docs/stricter-than-peers.md, issue 16).
+    if "tokenBinding" in cd and not isinstance(cd["tokenBinding"], str):
         tb = cd["tokenBinding"]
         if not isinstance(tb, dict) or tb.get("status") not in _TOKEN_BINDING_STATUS:
             raise VerificationError("client_data.token_binding", "tokenBinding must be an object with a valid status")

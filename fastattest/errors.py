@@ -38,7 +38,7 @@ CODES: dict[str, str] = {
     # --- input framing / size caps
     "input.too_large": "input exceeds the size limit",
     "input.type": "input has the wrong type",
-    # --- CBOR (strict CTAP2 canonical subset)
+    # --- CBOR (definite-length, no tags/floats; non_minimal_int and non_canonical_order only under Policy.strict_cbor)
     "cbor.empty": "CBOR input is empty",
     "cbor.unexpected_eof": "CBOR input ended inside an item",
     "cbor.truncated": "CBOR length exceeds the remaining input",
@@ -117,6 +117,20 @@ CODES: dict[str, str] = {
     "policy.status_rejected": "authenticator metadata status is rejected by the policy",
     "policy.aaguid_not_allowed": "authenticator AAGUID is not allowed by the policy",
     "policy.invalid": "policy configuration is invalid",
+    # --- an organisation's authenticator policy (docs/policy.md)
+    "policy.aaguid_blocked": "the authenticator model is blocked by the policy",
+    "policy.synced_not_allowed": "the policy allows only device-bound credentials, and this one is backup eligible (synced)",
+    "policy.certification_insufficient": "the authenticator's FIDO certification level is below the policy's minimum",
+    "policy.certification_unknown": "the policy requires a FIDO certification level, and the authenticator has no metadata entry",
+    # --- ceremony state (docs/ceremony.md; what the options asked for)
+    "state.malformed": "the ceremony state is not one fastattest issued",
+    "state.ceremony_mismatch": "the ceremony state is for the other ceremony (registration vs authentication)",
+    "state.rp_mismatch": "the ceremony state was issued for another RP ID",
+    "state.expired": "the ceremony state has expired",
+    "state.credential_not_allowed": "the credential is not among the options' allowCredentials",
+    "state.user_handle_mismatch": "the userHandle or the credential's user is not the expected user",
+    "state.user_handle_missing": "a discoverable sign-in response lacks userHandle",
+    "state.appid_not_requested": "the client used the AppID extension, which the options did not ask for",
     # --- formats (WebAuthn §8)
     "format.unsupported": "attestation statement format is not supported",
     "format.statement_malformed": "attestation statement is malformed",
@@ -184,6 +198,7 @@ CODES: dict[str, str] = {
     "compound.too_many": "compound statement has too many statements",
     # --- certificates (WebAuthn §8.2.1, §8.3.1, ...)
     "certificate.malformed": "certificate is not valid DER X.509",
+    "certificate.extension_malformed": "a certificate extension that a check reads could not be decoded (the message names it)",
     "certificate.x5c_invalid": "x5c is not a non-empty array of DER certificates",
     "certificate.too_large": "certificate or chain exceeds the size limit",
     "certificate.version": "attestation certificate is not X.509 version 3",

@@ -21,7 +21,7 @@ from typing import Sequence
 
 from cryptography import x509
 
-from . import certificates
+from . import _der, certificates
 
 __all__ = ["Crl", "CrlError", "normalize", "load", "check", "REVOKED", "UNAVAILABLE"]
 
@@ -39,7 +39,7 @@ class Crl:
     """A parsed CRL and what checks ask of it, computed once."""
 
     crl: x509.CertificateRevocationList
-    issuer: x509.Name
+    issuer: certificates.Name  # compared with certificates' issuer names (RFC 5280 §6.3.3 (b))
     this_update: datetime
     next_update: datetime | None
     serials: frozenset[int]
@@ -63,7 +63,9 @@ def _parse(item: object) -> Crl:
         critical = next((_name(e.oid) for e in crl.extensions if e.critical), None)
         if critical is None:
             critical = next((_name(e.oid) for r in entries for e in r.extensions if e.critical), None)
-        return Crl(crl, crl.issuer, crl.last_update_utc, crl.next_update_utc,
+        issuer = crl.issuer.public_bytes()
+        tag, s, e = _der.tlv(issuer, 0, len(issuer))
+        return Crl(crl, certificates.Name(issuer, _der.parse_name(issuer, s, e)), crl.last_update_utc, crl.next_update_utc,
                    frozenset(r.serial_number for r in entries), critical)
     except ValueError as exc:
         raise CrlError(f"a supplied CRL could not be parsed: {exc}") from None
@@ -102,10 +104,9 @@ def _signed_by(crl: Crl, issuer_der: bytes) -> bool:
 def _issuer_crls(child_der: bytes, issuer_der: bytes, crls: tuple[Crl, ...]) -> tuple[bool, tuple[Crl, ...], int, str]:
     """What of a (certificate, issuer) pair does not depend on the time: whether any CRL names
     its issuer, those of them the issuer signed, its serial number and subject."""
-    child = certificates.load(child_der).cert
-    name = child.issuer
-    named = [c for c in crls if c.issuer == name]
-    return bool(named), tuple(c for c in named if _signed_by(c, issuer_der)), child.serial_number, child.subject.rfc4514_string()
+    child = certificates.load(child_der)
+    named = [c for c in crls if c.issuer == child.issuer]
+    return bool(named), tuple(c for c in named if _signed_by(c, issuer_der)), child.serial, child.subject.rfc4514()
 
 
 def check(path: Sequence[bytes], crls: Sequence[Crl], now: datetime, require: bool) -> tuple[str, str] | None:

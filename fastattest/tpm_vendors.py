@@ -8,7 +8,8 @@ Registry, Family 1.2 and 2.0", Version 1.07 Revision 0.02
 lists other WebAuthn servers ship (WebAuthn.Net, Shark.Fido2, fido2-net-lib).
 
 The FIDO conformance tools sign with the test vendor ``id:FFFFF1D0``; it is *not* accepted by
-default (pass ``extra`` to :func:`is_registered` or use ``CONFORMANCE_TEST_VENDOR`` in tests).
+default: ``Policy(allow_fido_conformance_tpm_vendor=True)`` accepts it (``extra`` of
+:func:`is_registered` takes it and any ``Policy.tpm_vendors``).
 """
 from __future__ import annotations
 

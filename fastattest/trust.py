@@ -16,9 +16,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtensionOID
 
 from . import certificates
 from .errors import VerificationError
@@ -27,16 +25,16 @@ MAX_PATH = 8
 _SERIALS = itertools.count()
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.S)
 
-# Critical extensions this validator understands; any other critical extension fails (X07).
-_KNOWN_CRITICAL = frozenset(
-    {
-        ExtensionOID.BASIC_CONSTRAINTS,
-        ExtensionOID.KEY_USAGE,
-        ExtensionOID.EXTENDED_KEY_USAGE,
-        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,  # critical when the subject is empty (TPM AIK)
-        ExtensionOID.CERTIFICATE_POLICIES,
-    }
-)
+# Critical extensions this validator understands; any other critical extension fails (X07,
+# RFC 5280 §4.2). Each but certificatePolicies (no policy is required, so any policy will do) has
+# a decoder, and a critical one must decode: a critical extension we cannot read is not processed.
+_DECODERS = {
+    certificates.OID_BASIC_CONSTRAINTS: certificates.basic_constraints,
+    certificates.OID_KEY_USAGE: certificates.key_usage,
+    certificates.OID_EXTENDED_KEY_USAGE: certificates.extended_key_usage,
+    certificates.OID_SUBJECT_ALT_NAME: certificates.subject_alt_names,  # critical when the subject is empty (TPM AIK)
+}
+_KNOWN_CRITICAL = frozenset(_DECODERS) | {certificates.OID_CERTIFICATE_POLICIES}
 
 
 def to_der(cert: bytes | str) -> list[bytes]:
@@ -68,9 +66,9 @@ class TrustStore:
                 raise VerificationError("trust.anchor_invalid", f"trust anchor is not a certificate: {exc.message}") from None
         self.anchors = anchors
         self.serial = next(_SERIALS)  # cache key: unlike id(), never reused
-        by_subject: dict[bytes, list[certificates.CertInfo]] = {}
+        by_subject: dict[certificates.Name, list[certificates.CertInfo]] = {}
         for info in anchors.values():
-            by_subject.setdefault(info.cert.subject.public_bytes(), []).append(info)
+            by_subject.setdefault(info.subject, []).append(info)
         self._by_subject = by_subject
 
     def __len__(self) -> int:
@@ -79,8 +77,8 @@ class TrustStore:
     def __contains__(self, der: object) -> bool:
         return der in self.anchors
 
-    def issuers_of(self, cert: x509.Certificate) -> list[certificates.CertInfo]:
-        return self._by_subject.get(cert.issuer.public_bytes(), [])
+    def issuers_of(self, info: certificates.CertInfo) -> list[certificates.CertInfo]:
+        return self._by_subject.get(info.issuer, [])
 
 
 @lru_cache(maxsize=1024)
@@ -96,37 +94,33 @@ def store_from(certs: Iterable[bytes | str]) -> TrustStore:
     return _store(tuple(dict.fromkeys(ders)))
 
 
-def _issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        child.verify_directly_issued_by(issuer)
-        return True
-    except Exception:  # InvalidSignature, ValueError (name mismatch), TypeError (unsupported key)
-        return False
+def _issued_by(child: certificates.CertInfo, issuer: certificates.CertInfo) -> bool:
+    """RFC 5280 §6.1.3 (a)(1), (a)(4): the issuer's key signs the child's TBS bytes, and names chain."""
+    return child.issuer == issuer.subject and certificates.signed_by(child, issuer.public_key)
 
 
-def _check_extensions(cert: x509.Certificate) -> None:
-    # certificates.load decoded the extensions already: a malformed one never gets this far
-    for ext in cert.extensions:
-        if ext.critical and ext.oid not in _KNOWN_CRITICAL:
-            raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {ext.oid.dotted_string}")
+def _check_extensions(info: certificates.CertInfo) -> None:
+    for ext in info.extensions.values():
+        if ext.critical:
+            if ext.oid not in _KNOWN_CRITICAL:
+                raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {ext.oid}")
+            decoder = _DECODERS.get(ext.oid)
+            if decoder is not None:
+                decoder(info)  # certificate.extension_malformed, naming it, if it does not decode
 
 
-def _check_ca(cert: x509.Certificate, below: int) -> None:
+def _check_ca(info: certificates.CertInfo, below: int) -> None:
     """RFC 5280 §6.1.4 (k), (l), (n): an issuer must be a CA allowed to sign certificates."""
-    try:
-        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        raise VerificationError("trust.constraints", "an issuing certificate lacks basicConstraints CA=true") from None
+    bc = certificates.basic_constraints(info)
+    if bc is None:
+        raise VerificationError("trust.constraints", "an issuing certificate lacks basicConstraints CA=true")
     if not bc.ca:
         raise VerificationError("trust.constraints", "an issuing certificate has CA=false")
     if bc.path_length is not None and below > bc.path_length:
         raise VerificationError("trust.constraints", "pathLenConstraint exceeded")
-    try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        if not ku.key_cert_sign:
-            raise VerificationError("trust.constraints", "an issuing certificate lacks keyCertSign")
-    except x509.ExtensionNotFound:
-        pass
+    ku = certificates.key_usage(info)
+    if ku is not None and "key_cert_sign" not in ku:
+        raise VerificationError("trust.constraints", "an issuing certificate lacks keyCertSign")
 
 
 _WEAK_HASHES = frozenset({"sha1", "md5"})
@@ -142,24 +136,21 @@ def _check_strength(path: Sequence[certificates.CertInfo]) -> None:
         if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256:
             raise VerificationError("trust.weak_crypto", f"a certificate on the path has a {key.curve.name} key")
         if depth + 1 < len(path):  # the anchor's own signature is not part of the path
-            try:
-                alg = info.cert.signature_hash_algorithm
-            except Exception:  # unsupported signature algorithms are refused by path building already
-                alg = None
+            alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
             if alg is not None and alg.name in _WEAK_HASHES:
                 raise VerificationError("trust.weak_crypto", f"a certificate on the path is signed with {alg.name.upper()}")
 
 
 def _window(infos: Sequence[certificates.CertInfo]) -> tuple[datetime, datetime]:
-    start = max(i.cert.not_valid_before_utc for i in infos)
-    end = min(i.cert.not_valid_after_utc for i in infos)
+    start = max(i.not_before for i in infos)
+    end = min(i.not_after for i in infos)
     return start, end
 
 
 def _check_time(infos: Sequence[certificates.CertInfo], now: datetime) -> None:
     for i in infos:
-        if not (i.cert.not_valid_before_utc <= now <= i.cert.not_valid_after_utc):
-            raise VerificationError("trust.expired", f"certificate {i.cert.subject.rfc4514_string()!r} is not valid at {now.isoformat()}")
+        if not (i.not_before <= now <= i.not_after):
+            raise VerificationError("trust.expired", f"certificate {i.subject.rfc4514()!r} is not valid at {now.isoformat()}")
 
 
 # (x5c, store) -> (path, not_before, not_after). Bounded LRU.
@@ -207,24 +198,23 @@ def validate_path(
 def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chain: bool) -> list[certificates.CertInfo]:
     path: list[certificates.CertInfo] = []
     for depth, info in enumerate(infos):
-        cert = info.cert
-        _check_extensions(cert)
+        _check_extensions(info)
         if info.der in store:
             # The certificate is itself an anchor: the leaf (MDS allows it) or an intermediate
             # that metadata lists. A self-signed root sent in x5c is refused where the context
             # forbids it (X05; conformance F-10).
-            if depth > 0 and not anchor_in_chain and cert.issuer == cert.subject:
+            if depth > 0 and not anchor_in_chain and info.issuer == info.subject:
                 raise VerificationError("trust.chain_invalid", "x5c must not contain the root certificate")
             _nothing_after(infos, depth + 1, anchor_in_chain)
             return path + [info]
         path.append(info)
         if depth > 0:
-            _check_ca(cert, depth - 1)
-        for anchor in store.issuers_of(cert):
-            if _issued_by(cert, anchor.cert):
-                _check_ca(anchor.cert, depth)
+            _check_ca(info, depth - 1)
+        for anchor in store.issuers_of(info):
+            if _issued_by(info, anchor):
+                _check_ca(anchor, depth)
                 rest = infos[depth + 1 :]
-                if rest and rest[0].der == anchor.der and anchor.cert.issuer != anchor.cert.subject:
+                if rest and rest[0].der == anchor.der and anchor.issuer != anchor.subject:
                     rest = rest[1:]  # x5c also carries the intermediate that metadata lists as anchor
                 elif rest and rest[0].der == anchor.der and not anchor_in_chain:
                     raise VerificationError("trust.chain_invalid", "x5c must not contain the root certificate")
@@ -232,8 +222,8 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
                 return path + [anchor]
         if depth + 1 >= len(infos):
             break
-        nxt = infos[depth + 1].cert
-        if cert.issuer != nxt.subject or not _issued_by(cert, nxt):
+        nxt = infos[depth + 1]
+        if not _issued_by(info, nxt):
             raise VerificationError("trust.chain_invalid", "x5c is not an ordered chain: a certificate is not issued by the next")
         if nxt.issuer == nxt.subject and infos[depth + 1].der not in store:
             raise VerificationError("trust.untrusted_root", "x5c ends at a self-signed certificate that is not a trust anchor")

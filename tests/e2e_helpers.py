@@ -31,7 +31,7 @@ RESULT_IDS = (
     "result-status", "result-operation", "result-username", "result-credential-id", "result-fmt",
     "result-attestation-type", "result-trusted", "result-trust-error", "result-aaguid", "result-algorithm",
     "result-metadata-description", "result-metadata-status", "result-sign-count", "result-uv",
-    "result-backup", "result-transports", "result-discoverable", "error-code", "error-message",
+    "result-backup", "result-transports", "result-discoverable", "result-name", "error-code", "error-message",
 )
 
 

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 import fastattest
-from fastattest import VerificationError
+from fastattest import VerificationError, certificates
 from fastattest.formats import android_key as ak
 from fastattest.policy import Policy
 
@@ -60,7 +60,7 @@ def test_real_vector_wrong_client_data_hash_is_K02() -> None:
 def test_real_key_descriptions_parse_versions_300_and_400() -> None:
     for name, version in (("py_webauthn_android_key_hardware_authority", 300), ("py_webauthn_android_key_root_5", 400)):
         ao, _, _ = _real(name)
-        leaf = x509.load_der_x509_certificate(fastattest.parse_attestation_object(ao).att_stmt["x5c"][0])
+        leaf = certificates.load(fastattest.parse_attestation_object(ao).att_stmt["x5c"][0])
         kd = ak.key_description(leaf)
         assert kd["attestationVersion"] == version
         assert kd["teeEnforced"]["purpose"] == [2] and kd["teeEnforced"]["origin"] == 0

@@ -434,7 +434,11 @@ def test_P08_basic_constraints_malformed(challenge: bytes) -> None:
         j = leaf.index(b"\x04", i + 5)                            # its extnValue OCTET STRING
         return leaf[:j + 2] + b"\x31" + leaf[j + 3:]              # SEQUENCE -> SET inside
     party, resp = _packed_with_leaf(challenge, set_not_sequence)
-    assert code_of(party.register, resp, challenge) == "certificate.malformed"
+    # the extension a check reads is named (issue 16): not the whole certificate
+    with pytest.raises(VerificationError) as ei:
+        party.register(resp, challenge)
+    assert ei.value.code == "certificate.extension_malformed"
+    assert "basicConstraints extension (2.5.29.19)" in ei.value.message
 
 
 # ------------------------------------------------------------------ the coverage table

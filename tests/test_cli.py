@@ -253,12 +253,13 @@ def test_mds_lookup_of_a_well_formed_unknown_key_is_not_found(tmp_path: Path, fi
 
 def test_mds_fetch_takes_timeout_and_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from fastattest import metadata
+    from fastattest.errors import MetadataError
 
     seen: dict = {}
 
     def fake_fetch(*args, **kw):
         seen.update(kw)
-        raise metadata.MetadataError("metadata.fetch_failed", "offline in this test")
+        raise MetadataError("metadata.fetch_failed", "offline in this test")
 
     monkeypatch.setattr(metadata.MetadataStore, "fetch", staticmethod(fake_fetch))
     code, out, err = cli("mds", "fetch", "--timeout", "2.5", "--cache-dir", str(tmp_path))

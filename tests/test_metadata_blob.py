@@ -1,5 +1,5 @@
 """FIDO MDS3 BLOB verification at full size (the ~10 MB BLOB of 520 entries): the signing input
-is hashed in a thread while the payload segment is decoded (metadata._Digest), then verified as
+is hashed in a thread while the payload segment is decoded (metadata.jws.Digest), then verified as
 prehashed. These tests pin that the signature still decides, for every hash and key type, and
 that the loaded store stays within its memory bound."""
 from __future__ import annotations
@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import fastattest.metadata as md
+from fastattest import trust
+from fastattest.metadata import jws
 from fastattest.errors import CODES, MetadataError
 from fastattest.metadata import MetadataStore
 
@@ -43,7 +45,7 @@ def flip_payload(jwt: str, where: float = 0.5) -> str:
 @pytest.mark.parametrize("alg", ["RS256", "PS384", "ES256", "EdDSA"])
 def test_full_size_blob_verifies_and_a_flipped_byte_does_not(real_json: bytes, alg: str) -> None:
     jwt = sign_blob(real_json, alg=alg)
-    assert len(jwt) > md._Digest.THREAD_MIN  # the hash runs in its own thread (EdDSA: no prehash)
+    assert len(jwt) > jws.Digest.THREAD_MIN  # the hash runs in its own thread (EdDSA: no prehash)
     store = MetadataStore.from_blob(jwt, pem(pki().root), NOW, allow_stale=True)
     assert len(store) + len(store.skipped) == 520 and store.no == 291
     for where in (0.0, 0.5, 0.999):
@@ -68,7 +70,7 @@ def test_root_signs_directly_digest_shared_by_every_anchor_tried(real_json: byte
     jwt = sign_blob(real_json, alg="ES384", key=p.root_key, header={"x5c": None})
     roots = [pem(other.root), pem(p.root)]
     store = MetadataStore.from_blob(jwt, roots, NOW, allow_stale=True)
-    assert store.chain == (md.trust.to_der(pem(p.root))[0],)
+    assert store.chain == (trust.to_der(pem(p.root))[0],)
     assert code_of(MetadataStore.from_blob, flip_payload(jwt), roots, NOW, allow_stale=True) == "metadata.untrusted"
     assert code_of(MetadataStore.from_blob, jwt, [pem(other.root)], NOW, allow_stale=True) == "metadata.untrusted"
 
@@ -96,7 +98,7 @@ def test_errors_before_the_signature_keep_their_codes_at_full_size(real_json: by
         time.sleep(0.2)
         return hashlib.new(name, data)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(md, "hashlib", types.SimpleNamespace(new=slow_new))
+    monkeypatch.setattr(jws, "hashlib", types.SimpleNamespace(new=slow_new))
     jwt = sign_blob(real_json, alg="RS256")
     assert code_of(MetadataStore.from_blob, jwt, pem(pki("Unrelated").root), NOW, allow_stale=True) == "metadata.untrusted"
     h, pl, s = jwt.split(".")

@@ -87,7 +87,9 @@ def test_naive_or_wrong_now() -> None:
     ({"allowed_aaguids": [42]}, TypeError),
     ({"crls": [b"not a crl"]}, ValueError),
     ({"crls": 42}, TypeError),
-    ({"extra": []}, TypeError),
+    ({"tpm_vendors": "FFFFF1D0"}, TypeError),
+    ({"tpm_vendors": ["FIDO"]}, ValueError),
+    ({"strict_cbor": "yes"}, TypeError),
 ])
 def test_policy_refuses_bad_options_at_construction(kw: dict, exc: type[Exception]) -> None:
     raises(exc, Policy, **kw)
@@ -124,3 +126,11 @@ def test_relying_party_refuses_bad_arguments(args: tuple, kw: dict, exc: type[Ex
                                      ({"now": "today"}, TypeError)])
 def test_reverify_refuses_bad_arguments(kw: dict, exc: type[Exception]) -> None:
     raises(exc, reverify, [], **kw)
+
+
+def test_challenge_store_size() -> None:
+    from fastattest import ChallengeStore
+
+    raises(ValueError, ChallengeStore, size=8)
+    raises(TypeError, ChallengeStore, size="32")
+    assert len(ChallengeStore(size=16).issue()) == 16

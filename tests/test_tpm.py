@@ -426,8 +426,21 @@ def test_T08_registered_manufacturers_accepted(manufacturer: str) -> None:
 def test_T08_conformance_vendor_only_by_policy() -> None:
     kw = {"san": th.tcg_directory_name(manufacturer="id:FFFFF1D0")}
     assert refused(th.build(aik_kw=kw)) == "tpm.aik_manufacturer"
-    att = th.build(aik_kw=kw, policy=Policy(extra={"tpm_vendors": [tpm_vendors.CONFORMANCE_TEST_VENDOR]}))
+    att = th.build(aik_kw=kw, policy=Policy(allow_fido_conformance_tpm_vendor=True))
     assert att.verify().attestation_type == "attca"
+    assert tpm_vendors.CONFORMANCE_TEST_VENDOR == "FFFFF1D0"
+    # an RP-listed vendor ID (a vendor registered after this release) is one more typed field
+    assert refused(th.build(aik_kw=kw, policy=Policy(tpm_vendors=frozenset({"12345678"})))) == "tpm.aik_manufacturer"
+    assert th.build(aik_kw=kw, policy=Policy(tpm_vendors=("id:fffff1d0",))).verify().attestation_type == "attca"
+
+
+@pytest.mark.parametrize("bad", [("FIDO",), ("id:1234567",), "FFFFF1D0", (1,)])
+def test_T08_policy_tpm_vendors_validated(bad: object) -> None:
+    """A configuration mistake: TypeError (one string) or ValueError (not a vendor ID), never a
+    VerificationError."""
+    with pytest.raises(TypeError if isinstance(bad, str) else ValueError) as ei:
+        Policy(tpm_vendors=bad)  # type: ignore[arg-type]
+    assert not isinstance(ei.value, VerificationError)
 
 
 def test_T08_eku_missing() -> None:

@@ -7,11 +7,20 @@ Run it from the repository root:
 It keeps users, credentials (as ``Credential.to_dict()`` JSON) and single-use challenges in
 SQLite, and shows what fastattest found: attestation format and type, whether the
 attestation is trusted, the FIDO metadata entry when one is configured (``--mds``), the
-signature counter and user verification.
+signature counter and user verification, and each credential's display name
+(``Credential.authenticator_name``).
+
+The options come from fastattest (``RelyingParty.registration_options`` /
+``authentication_options``); the ``state`` they return is kept in SQLite with the ceremony and
+passed to ``register(..., state=...)`` / ``verify(..., state=...)``, which enforce what the
+options asked for. SQLite makes each ceremony single-use. The organisation's authenticator
+policy is a ``fastattest.Policy`` (``--require-trusted``, ``--allow-aaguid``, ``--block-aaguid``,
+``--device-bound-only``, ``--min-certification-level``).
 
 Test-only page flags (query string): ``?tamper=signature`` flips a byte of the assertion
 signature before it is posted; ``?manual=1`` builds the JSON by hand instead of using
-``PublicKeyCredential.toJSON()``.
+``PublicKeyCredential.toJSON()``; ``?downgrade=uv`` asks the authenticator for no user
+verification whatever the server's options say (a client that ignores them: the server refuses).
 """
 from __future__ import annotations
 
@@ -27,6 +36,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
+from uuid import UUID
 from typing import Any, Iterable
 
 from flask import Flask, jsonify, render_template, request
@@ -63,7 +73,7 @@ CREATE TABLE IF NOT EXISTS challenges (
     challenge BLOB NOT NULL,
     username TEXT,
     user_handle BLOB,
-    params TEXT NOT NULL,                    -- JSON: what the options asked for
+    params TEXT NOT NULL,                    -- JSON: fastattest's ceremony state and the page's choices
     expires REAL NOT NULL,
     used_at REAL                             -- set when consumed: a challenge is single-use
 );
@@ -156,17 +166,23 @@ class Store:
             self._db.execute("UPDATE credentials SET data = ?, last_used = ? WHERE credential_id = ?",
                              (json.dumps(cred.to_dict()), time.time(), b64url(cred.credential_id)))
 
-    # challenges
-    def open_ceremony(self, kind: str, username: str | None, user_handle: bytes | None, params: dict[str, Any]) -> tuple[str, bytes]:
+    def credential_rows(self, user_id: int) -> list[tuple[Credential, float, float | None]]:
+        with self._lock:
+            rows = self._db.execute("SELECT data, created, last_used FROM credentials WHERE user_id = ? ORDER BY created",
+                                    (user_id,)).fetchall()
+        return [(Credential.from_dict(json.loads(r["data"])), r["created"], r["last_used"]) for r in rows]
+
+    # ceremonies: fastattest's state, kept until the response arrives, used once
+    def open_ceremony(self, kind: str, username: str | None, user_handle: bytes | None, params: dict[str, Any]) -> str:
         ceremony_id = secrets.token_urlsafe(16)
-        challenge = secrets.token_bytes(32)  # §13.4.3: at least 16 random bytes
+        challenge = unb64url(params["state"]["challenge"], "challenge")  # kept for inspection; the state carries it
         with self._lock:
             self._db.execute("DELETE FROM challenges WHERE expires < ?", (time.time() - 3600,))
             self._db.execute(
                 "INSERT INTO challenges (ceremony_id, kind, challenge, username, user_handle, params, expires)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (ceremony_id, kind, challenge, username, user_handle, json.dumps(params), time.time() + CHALLENGE_TTL))
-        return ceremony_id, challenge
+        return ceremony_id
 
     def consume_ceremony(self, ceremony_id: Any, kind: str) -> Ceremony:
         """Return the ceremony and mark it used, atomically; a second use is refused."""
@@ -186,16 +202,25 @@ class Store:
                         None if row["user_handle"] is None else bytes(row["user_handle"]), json.loads(row["params"]))
 
 
+def parse_aaguids(values: Iterable[str] | None) -> frozenset[UUID] | None:
+    return None if not values else frozenset(UUID(v) for v in values)
+
+
 def load_metadata(spec: str | None) -> Any:
-    """``None``/"" -> no metadata; "default" -> the embedded MDS snapshot; else a file path
-    holding either a verified MDS3 payload (JSON) or a BLOB (JWT, verified here)."""
+    """``None``/"" -> no metadata; "default" -> a MetadataService: the offline store at once
+    (cache or shipped snapshot), refreshed from FIDO MDS3 in a background thread before its
+    nextUpdate (failures are logged; the last good store keeps serving; ``/metadata/health``
+    shows its state); else a file path holding either a verified MDS3 payload (JSON) or a BLOB
+    (JWT, verified here)."""
     if not spec:
         return None
     store_cls = getattr(fastattest, "MetadataStore", None)
     if store_cls is None:
         from fastattest.metadata import MetadataStore as store_cls
     if spec == "default":
-        return store_cls.load()
+        from fastattest.metadata import MetadataService
+
+        return MetadataService().start()  # a daemon thread; RelyingParty(metadata=service) reads its current store
     with open(spec, "rb") as f:
         data = f.read()
     if data.lstrip().startswith(b"{"):
@@ -226,21 +251,40 @@ def create_app(
     rps_lock = threading.Lock()
     app.extensions["fastattest_store"] = store
 
-    def relying_party(user_verification: str, algorithms: Iterable[int] | None = None) -> RelyingParty:
-        """One RelyingParty per (origins, UV requirement, algorithms), built once and reused."""
+    def relying_party(algorithms: Iterable[int] | None = None) -> RelyingParty:
+        """One RelyingParty per (origins, metadata, algorithms), built once and reused. User
+        verification is per ceremony: the options ask for it and the state enforces it."""
         origins_now = tuple(app.config["RP_ORIGINS"])
         if not origins_now:
             raise DemoError("config.no_origin", "the server has no origin configured", 500)
-        md = app.config["RP_METADATA"]
+        md = metadata()
         algs = frozenset(algorithms) if algorithms else base_policy.algorithms
-        key = (origins_now, id(md), user_verification, algs)
+        key = (origins_now, id(md), algs)
         with rps_lock:
             if key not in rps:
                 if len(rps) > 64:
                     rps.clear()
-                p = replace(base_policy, user_verification=user_verification, algorithms=algs)
-                rps[key] = RelyingParty(rp_id=app.config["RP_ID"], origins=list(origins_now), metadata=md, policy=p)
+                p = base_policy if algs == base_policy.algorithms else replace(base_policy, algorithms=algs)
+                rps[key] = RelyingParty(rp_id=app.config["RP_ID"], origins=list(origins_now), metadata=md, policy=p,
+                                        rp_name=app.config["RP_NAME"])
             return rps[key]
+
+    def metadata() -> Any:
+        """The one place the app reads its FIDO metadata (a MetadataStore or None)."""
+        return app.config["RP_METADATA"]
+
+    def credential_name(cred: Credential) -> str:
+        # a display name only (never a security decision): metadata description, else the
+        # community passkey-provider list (fastattest.names), else a generic label
+        name = cred.authenticator_name or fastattest.authenticator_name(cred.aaguid, metadata())
+        if name:
+            return name
+        return "Security key (U2F)" if cred.fmt == "fido-u2f" else "Passkey"
+
+    def passkeys(user_id: int) -> list[dict[str, Any]]:
+        return [{"credentialId": b64url(c.credential_id), "name": credential_name(c), "aaguid": str(c.aaguid),
+                 "created": created, "lastUsed": last_used, "synced": bool(c.backup_eligible)}
+                for c, created, last_used in store.credential_rows(user_id)]
 
     def body() -> dict[str, Any]:
         data = request.get_json(silent=True)
@@ -257,7 +301,7 @@ def create_app(
     def describe(cred: Credential, *, user_verified: bool, sign_count: int) -> dict[str, Any]:
         # the entry that vouched at registration; at sign-in, the configured metadata's entry now
         entry = cred.metadata
-        md = app.config["RP_METADATA"]
+        md = metadata()
         if entry is None and md is not None and cred.aaguid.int:
             entry = md.entry(cred.aaguid)
         description = getattr(entry, "description", None)
@@ -272,7 +316,8 @@ def create_app(
             "aaguid": str(cred.aaguid),
             "algorithm": cred.algorithm,
             "algorithmName": ALGORITHM_NAMES.get(cred.algorithm or 0, str(cred.algorithm)),
-            "metadataConfigured": app.config["RP_METADATA"] is not None,
+            "metadataConfigured": md is not None,
+            "name": credential_name(cred),
             "metadataDescription": description,
             "metadataStatus": status,
             "signCount": sign_count,
@@ -309,39 +354,27 @@ def create_app(
             raise DemoError("request.malformed", "algorithms must be a list of COSE algorithm identifiers")
         user = store.user(username, create=True)
         assert user is not None
-        ceremony_id, challenge = store.open_ceremony(
-            "register", username, bytes(user["handle"]), {"userVerification": uv, "algorithms": algs})
-        options = {
-            "challenge": b64url(challenge),
-            "rp": {"id": app.config["RP_ID"], "name": app.config["RP_NAME"]},
-            "user": {"id": b64url(bytes(user["handle"])), "name": username, "displayName": username},
-            "pubKeyCredParams": [{"type": "public-key", "alg": a} for a in algs],
-            "timeout": int(CHALLENGE_TTL * 1000),
-            "attestation": attestation,
-            "authenticatorSelection": {
-                "residentKey": resident_key,
-                "requireResidentKey": resident_key == "required",
-                "userVerification": uv,
-            },
-            # §5.4.3: don't create a second credential on an authenticator that holds one
-            "excludeCredentials": [
-                {"type": "public-key", "id": b64url(c.credential_id), "transports": list(c.transports)}
-                for c in store.credentials_of(user["id"])
-            ],
-        }
+        rp = relying_party(algs)
+        # WebAuthn L3 §5.4 options from the library; §5.4.3 excludeCredentials keeps one
+        # authenticator from registering twice for this user
+        options, state = rp.registration_options(
+            user_id=bytes(user["handle"]), user_name=username, user_display_name=username,
+            exclude_credentials=store.credentials_of(user["id"]), attestation=attestation,
+            user_verification=uv, resident_key=resident_key, timeout_ms=int(CHALLENGE_TTL * 1000))
+        ceremony_id = store.open_ceremony("register", username, bytes(user["handle"]), {"state": state, "algorithms": algs})
         return jsonify(ceremonyId=ceremony_id, publicKey=options)
 
     @app.post("/register/verify")
     def register_verify() -> Any:
         data = body()
         ceremony = store.consume_ceremony(data.get("ceremonyId"), "register")
-        rp = relying_party(ceremony.params["userVerification"], ceremony.params["algorithms"])
-        cred = rp.register(data.get("credential"), challenge=ceremony.challenge)
+        rp = relying_party(ceremony.params["algorithms"])
+        cred = rp.register(data.get("credential"), state=ceremony.params["state"])
         user = store.user(ceremony.username or "")
         if user is None:
             raise DemoError("request.username", "the user disappeared")
         store.add_credential(user["id"], cred)
-        return jsonify(ok=True, operation="register", username=user["username"],
+        return jsonify(ok=True, operation="register", username=user["username"], passkeys=passkeys(user["id"]),
                        result=describe(cred, user_verified=cred.user_verified, sign_count=cred.sign_count))
 
     # -- authentication (§5.5 options, §7.2 verification) ------------------------------------
@@ -350,7 +383,7 @@ def create_app(
         data = body()
         username = str(data.get("username") or "").strip() or None
         uv = choice(data, "userVerification", ("required", "preferred", "discouraged"), "preferred")
-        allow: list[dict[str, Any]] = []
+        creds: list[Credential] | None = None
         handle: bytes | None = None
         if username is not None:
             user = store.user(username)
@@ -360,16 +393,11 @@ def create_app(
             if not creds:
                 raise DemoError("request.username", f"{username!r} has no credential")
             handle = bytes(user["handle"])
-            allow = [{"type": "public-key", "id": b64url(c.credential_id), "transports": list(c.transports)} for c in creds]
-        # empty allowCredentials: the authenticator offers its discoverable credentials (§5.5)
-        ceremony_id, challenge = store.open_ceremony("login", username, handle, {"userVerification": uv})
-        options = {
-            "challenge": b64url(challenge),
-            "rpId": app.config["RP_ID"],
-            "timeout": int(CHALLENGE_TTL * 1000),
-            "allowCredentials": allow,
-            "userVerification": uv,
-        }
+        # §5.5 options from the library; no allowCredentials: the authenticator offers its
+        # discoverable credentials and the response names the user (userHandle)
+        options, state = relying_party().authentication_options(
+            allow_credentials=creds, user_verification=uv, user_id=handle, timeout_ms=int(CHALLENGE_TTL * 1000))
+        ceremony_id = store.open_ceremony("login", username, handle, {"state": state})
         return jsonify(ceremonyId=ceremony_id, publicKey=options)
 
     @app.post("/login/verify")
@@ -384,23 +412,27 @@ def create_app(
         if found is None:
             raise DemoError("credential.unknown", "this credential is not registered here")
         stored, owner = found
-        owner_handle = bytes(owner["handle"])
-        inner = response.get("response") or {}
-        if ceremony.username is not None:
-            # §7.2 step 6: the user was identified first: the credential must be theirs
-            if owner["username"] != ceremony.username:
-                raise DemoError("credential.wrong_user", "this credential belongs to another user")
-        elif not inner.get("userHandle"):
-            # §7.2 step 6: discoverable sign-in: userHandle names the user and must be present
-            raise DemoError("response.user_handle_missing", "a discoverable sign-in must return userHandle")
-        rp = relying_party(ceremony.params["userVerification"])
-        # the library checks a present userHandle against the owner's (§7.2 step 6) and the rest of §7.2
-        res = rp.verify(response, credential=stored, challenge=ceremony.challenge, user_handle=owner_handle)
+        # the state enforces what the options asked (§7.2 steps 5-6): the credential among
+        # allowCredentials, the identified user's or the userHandle's credential, user
+        # verification when required; user_handle= also checks a userHandle against the owner
+        res = relying_party().verify(response, credential=stored, state=ceremony.params["state"],
+                                     user_handle=bytes(owner["handle"]))
+        if ceremony.username is not None and owner["username"] != ceremony.username:
+            raise DemoError("credential.wrong_user", "this credential belongs to another user")  # defence in depth
         store.update_credential(res.credential)  # §7.2 step 24: store the new counter and BS flag
         out = describe(res.credential, user_verified=res.user_verified, sign_count=res.sign_count)
         out["counterRegressed"] = res.counter_regressed
         out["discoverable"] = ceremony.username is None
-        return jsonify(ok=True, operation="login", username=owner["username"], result=out)
+        return jsonify(ok=True, operation="login", username=owner["username"], passkeys=passkeys(owner["user_id"]), result=out)
+
+    @app.get("/metadata/health")
+    def metadata_health() -> Any:
+        """The refreshing metadata's state (a MetadataService; a fixed store has none)."""
+        health = getattr(app.config["RP_METADATA"], "health", None)
+        if health is None:
+            return jsonify(ok=app.config["RP_METADATA"] is not None, refreshing=False)
+        return jsonify(refreshing=True, **{k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                            for k, v in vars(health).items()})
 
     return app
 
@@ -413,12 +445,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--origin", action="append", help="allowed origin (repeatable; default http://<rp-id>:<port>)")
     ap.add_argument("--db", default=None, help="SQLite file (default: a file in the temp directory)")
     ap.add_argument("--mds", default=os.environ.get("FASTATTEST_MDS"),
-                    help='FIDO metadata: "default" (embedded snapshot), or a payload JSON / BLOB JWT file; env FASTATTEST_MDS')
-    ap.add_argument("--require-trusted", action="store_true", help="refuse attestations that do not chain to a trust anchor")
+                    help='FIDO metadata: "default" (offline snapshot, refreshed in the background), or a payload JSON / BLOB JWT file; env FASTATTEST_MDS')
+    ap.add_argument("--require-trusted", action="store_true", help="enforce attestation: refuse attestations that do not chain to a trust anchor")
+    ap.add_argument("--allow-aaguid", action="append", help="only these authenticator models may register (repeatable)")
+    ap.add_argument("--block-aaguid", action="append", help="these authenticator models may not register (repeatable)")
+    ap.add_argument("--device-bound-only", action="store_true", help="refuse synced (backup-eligible) passkeys")
+    ap.add_argument("--min-certification-level", type=int, choices=(1, 2, 3), help="minimum FIDO certification level (needs --mds)")
     args = ap.parse_args(argv)
     origins = args.origin or [f"http://{args.rp_id}:{args.port}"]
-    app = create_app(rp_id=args.rp_id, origins=origins, db_path=args.db, metadata=load_metadata(args.mds),
-                     policy=Policy(require_trusted=args.require_trusted))
+    policy = Policy(require_trusted=args.require_trusted, allowed_aaguids=parse_aaguids(args.allow_aaguid),
+                    blocked_aaguids=parse_aaguids(args.block_aaguid), allow_synced=not args.device_bound_only,
+                    min_certification_level=args.min_certification_level)
+    app = create_app(rp_id=args.rp_id, origins=origins, db_path=args.db, metadata=load_metadata(args.mds), policy=policy)
     print(f"fastattest example relying party: open {origins[0]}/  (rp_id={args.rp_id})", file=sys.stderr)
     app.run(host=args.host, port=args.port, threaded=True)
 

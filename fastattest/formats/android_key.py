@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import Any
 
 from asn1crypto import core, parser
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .. import algorithms, certificates, trust
@@ -27,7 +26,7 @@ from ..errors import VerificationError
 from . import Context, StatementResult
 from ._pinned import pinned_store
 
-OID_KEY_DESCRIPTION = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.1.17")
+OID_KEY_DESCRIPTION = "1.3.6.1.4.1.11129.2.1.17"
 _FIELDS = frozenset({"alg", "sig", "x5c"})
 
 KM_ORIGIN_GENERATED = 0  # Keymaster/KeyMint KeyOrigin
@@ -227,16 +226,10 @@ def parse_key_description(der: bytes) -> dict[str, Any]:
     }
 
 
-def key_description(cert: x509.Certificate) -> dict[str, Any]:
-    try:
-        ext = cert.extensions.get_extension_for_oid(OID_KEY_DESCRIPTION)
-    except x509.ExtensionNotFound:
-        raise VerificationError("android_key.extension_missing", "the attestation certificate lacks the Android key description extension") from None
-    except Exception as exc:  # duplicate extensions and similar malformations
-        raise _bad(f"certificate extensions are malformed: {exc}") from None
-    value = ext.value.value if isinstance(ext.value, x509.UnrecognizedExtension) else None
-    if not isinstance(value, bytes):
-        raise _bad("extension value is not an opaque octet string")
+def key_description(info: certificates.CertInfo) -> dict[str, Any]:
+    value = certificates.extension_value(info, OID_KEY_DESCRIPTION)
+    if value is None:
+        raise VerificationError("android_key.extension_missing", "the attestation certificate lacks the Android key description extension")
     return parse_key_description(value)
 
 
@@ -269,7 +262,7 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
         raise VerificationError("android_key.key_mismatch", "the attestation certificate key is not the credential public key")
 
     # §8.4 step 4: the attestation extension data (K02, K03)
-    kd = key_description(leaf.cert)
+    kd = key_description(leaf)
     if not hmac.compare_digest(kd["attestationChallenge"], ctx.client_data_hash):
         raise VerificationError("android_key.challenge_mismatch", "attestationChallenge is not the clientDataHash")
     tee, sw = kd["teeEnforced"], kd["softwareEnforced"]

@@ -9,19 +9,13 @@ clientDataHash, the device integrity verdict, and the response's age.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
-import json
 from datetime import timedelta
-from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
-
-from .. import _core, algorithms, certificates, trust
+from .. import certificates, trust
 from ..errors import VerificationError
+from ..metadata import jws
 from . import Context, StatementResult
 from ._pinned import pinned_store
 
@@ -32,84 +26,27 @@ FUTURE_SKEW = timedelta(seconds=60)
 _FIELDS = frozenset({"ver", "response"})
 PINNED_ROOTS = ("globalsign-root-ca-r1-safetynet.pem", "globalsign-root-ca-r2-safetynet.pem")
 
-#: JWS "alg" (RFC 7518 §3.1) -> COSE algorithm. none and HS* are never accepted.
-JWS_ALGORITHMS: dict[str, int] = {
-    "RS256": -257,
-    "RS384": -258,
-    "RS512": -259,
-    "PS256": -37,
-    "PS384": -38,
-    "PS512": -39,
-    "ES256": -7,
-    "ES384": -35,
-    "ES512": -36,
+#: JWS "alg" (RFC 7518 §3.1) accepted here; none, HS* and EdDSA are never accepted.
+JWS_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+
+# JWS failure kinds (fastattest.metadata.jws, the one JWS verifier) -> this format's codes
+_CODES = {
+    jws.MALFORMED: "android_safetynet.jws_malformed",
+    jws.CRIT: "android_safetynet.jws_malformed",
+    jws.BAD_ALGORITHM: "android_safetynet.bad_algorithm",
+    jws.X5C: "certificate.x5c_invalid",
+    jws.X5C_TOO_LONG: "certificate.too_large",
+    jws.SIGNATURE_INVALID: "android_safetynet.signature_invalid",
 }
 
 
-def _b64url(part: bytes, what: str) -> bytes:
-    # RFC 7515 §2: base64url without padding, canonical (compiled core)
-    try:
-        return _core.b64url_decode(part, what)
-    except VerificationError:
-        raise VerificationError("android_safetynet.jws_malformed", f"JWS {what} is not base64url") from None
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict = {}
-    for k, v in pairs:
-        if k in out:
-            raise VerificationError("android_safetynet.jws_malformed", f"JWS JSON has a duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
-def _json(raw: bytes, what: str) -> dict:
-    try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
-    except VerificationError:
-        raise
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise VerificationError("android_safetynet.jws_malformed", f"JWS {what} is not UTF-8 JSON") from None
-    if not isinstance(value, dict):
-        raise VerificationError("android_safetynet.jws_malformed", f"JWS {what} is not a JSON object")
-    return value
-
-
-def _header_x5c(header: dict) -> tuple[bytes, ...]:
-    # RFC 7515 §4.1.6: x5c is an array of standard-base64 DER certificates
-    x5c = header.get("x5c")
-    if not isinstance(x5c, list) or not x5c or not all(isinstance(c, str) for c in x5c):
-        raise VerificationError("certificate.x5c_invalid", "JWS header x5c is not a non-empty array of strings")
-    if len(x5c) > certificates.MAX_X5C:
-        raise VerificationError("certificate.too_large", f"x5c has more than {certificates.MAX_X5C} certificates")
-    try:
-        ders = [base64.b64decode(c, validate=True) for c in x5c]
-    except (binascii.Error, ValueError):
-        raise VerificationError("certificate.x5c_invalid", "JWS header x5c holds a certificate that is not base64") from None
-    return certificates.parse_x5c(ders)
-
-
-def _issued_to_host(cert: x509.Certificate) -> bool:
+def _issued_to_host(info: certificates.CertInfo) -> bool:
     """RFC 6125 §6.4: the SAN dNSNames if there are any, else the subject CN."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        return HOSTNAME in san.get_values_for_type(x509.DNSName)
-    except x509.ExtensionNotFound:
-        pass
-    except Exception:  # malformed extensions
-        return False
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return len(cns) == 1 and cns[0].value == HOSTNAME
-
-
-def _signature(alg: algorithms.Algorithm, sig: bytes) -> bytes:
-    """JWS ECDSA signatures are R ‖ S (RFC 7518 §3.4); our verifier takes strict DER."""
-    if alg.kind != "ecdsa":
-        return sig
-    if len(sig) != 2 * alg.coord_len:
-        raise VerificationError("android_safetynet.signature_invalid", "JWS ECDSA signature has the wrong length")
-    n = alg.coord_len
-    return encode_dss_signature(int.from_bytes(sig[:n], "big"), int.from_bytes(sig[n:], "big"))
+    san = certificates.subject_alt_names(info)  # certificate.extension_malformed if it does not decode
+    if san is not None:
+        return HOSTNAME in [value for kind, value in san if kind == "dns"]
+    cns = info.subject.get(certificates.OID_COMMON_NAME)
+    return len(cns) == 1 and cns[0] == HOSTNAME
 
 
 def pinned_anchors() -> trust.TrustStore:
@@ -132,22 +69,23 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
     parts = response.split(b".")
     if len(parts) != 3 or not parts[0] or not parts[1] or not parts[2]:
         raise VerificationError("android_safetynet.jws_malformed", "response is not a compact JWS of three non-empty parts")
-    header = _json(_b64url(parts[0], "header"), "header")
-    payload = _json(_b64url(parts[1], "payload"), "payload")
-    signature = _b64url(parts[2], "signature")
-    name = header.get("alg")
-    if not isinstance(name, str) or name not in JWS_ALGORITHMS:
-        raise VerificationError("android_safetynet.bad_algorithm", f"JWS alg {name!r} is not allowed")
-    if "crit" in header:  # RFC 7515 §4.1.11: we understand no extension
-        raise VerificationError("android_safetynet.jws_malformed", "JWS header has crit parameters")
-    alg = algorithms.algorithm(JWS_ALGORITHMS[name])
-    x5c = _header_x5c(header)
+    try:
+        header = jws.header(parts[0])
+        payload = jws.json_object(jws.decode_segment(parts[1], "payload"), "payload")
+        signature = jws.decode_segment(parts[2], "signature")
+        alg = jws.check_alg(header.get("alg"), JWS_ALGORITHMS)
+        x5c = certificates.parse_x5c(list(jws.x5c(header, min_items=1, max_items=certificates.MAX_X5C)))
+    except jws.JWSError as exc:
+        raise VerificationError(_CODES[exc.kind], exc.message) from None
     leaf = certificates.load(x5c[0])
 
     # §8.5 step 4: the attestation certificate is issued to attest.android.com
-    if not _issued_to_host(leaf.cert):
+    if not _issued_to_host(leaf):
         raise VerificationError("android_safetynet.hostname", f"the SafetyNet certificate is not issued to {HOSTNAME}")
-    algorithms.verify(alg, leaf.public_key, _signature(alg, signature), parts[0] + b"." + parts[1], "android_safetynet.signature_invalid")
+    try:
+        jws.verify(alg, leaf.public_key, signature, parts[0] + b"." + parts[1])
+    except jws.JWSError as exc:
+        raise VerificationError(_CODES[exc.kind], exc.message) from None
 
     # §8.5 step 3: nonce = base64(SHA-256(authenticatorData ‖ clientDataHash))
     expected = base64.b64encode(hashlib.sha256(ctx.signed_data).digest()).decode()

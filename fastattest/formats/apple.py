@@ -12,7 +12,6 @@ import hmac
 from functools import lru_cache
 
 from asn1crypto import core
-from cryptography import x509
 
 from .. import certificates, trust
 from ..errors import VerificationError
@@ -20,7 +19,7 @@ from . import Context, StatementResult
 from ._pinned import pinned_store
 from .android_key import spki
 
-OID_APPLE_NONCE = x509.ObjectIdentifier("1.2.840.113635.100.8.2")
+OID_APPLE_NONCE = "1.2.840.113635.100.8.2"
 _FIELDS = frozenset({"x5c", "alg"})
 PINNED_ROOTS = ("apple-webauthn-root-ca.pem",)
 
@@ -58,15 +57,9 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
     leaf = certificates.load(x5c[0])
 
     # §8.8 steps 2-4: nonce = SHA-256(authenticatorData ‖ clientDataHash) is in credCert's extension
-    try:
-        ext = leaf.cert.extensions.get_extension_for_oid(OID_APPLE_NONCE)
-    except x509.ExtensionNotFound:
-        raise VerificationError("apple.nonce_missing", "the credential certificate lacks the apple nonce extension") from None
-    except Exception as exc:
-        raise VerificationError("apple.nonce_malformed", f"certificate extensions are malformed: {exc}") from None
-    raw = ext.value.value if isinstance(ext.value, x509.UnrecognizedExtension) else None
-    if not isinstance(raw, bytes):
-        raise VerificationError("apple.nonce_malformed", "apple nonce extension value is not opaque bytes")
+    raw = certificates.extension_value(leaf, OID_APPLE_NONCE)
+    if raw is None:
+        raise VerificationError("apple.nonce_missing", "the credential certificate lacks the apple nonce extension")
     expected = hashlib.sha256(ctx.signed_data).digest()
     if not hmac.compare_digest(parse_nonce(raw), expected):
         raise VerificationError("apple.nonce_mismatch", "apple nonce is not SHA-256(authenticatorData ‖ clientDataHash)")

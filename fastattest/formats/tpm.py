@@ -10,8 +10,6 @@ import hashlib
 from functools import lru_cache
 from typing import Callable, Collection
 
-from cryptography import x509
-
 from .. import _core, algorithms, certificates, tpm_vendors
 from ..errors import VerificationError
 from . import Context, StatementResult
@@ -46,10 +44,10 @@ ALG_HASH: dict[int, Callable[..., "hashlib._Hash"]] = {
 }
 
 # TCG OIDs (TCG EK Credential Profile §3.2.9, §3.2.13 / WebAuthn L3 §8.3.1)
-OID_TPM_MANUFACTURER = x509.ObjectIdentifier("2.23.133.2.1")
-OID_TPM_MODEL = x509.ObjectIdentifier("2.23.133.2.2")
-OID_TPM_VERSION = x509.ObjectIdentifier("2.23.133.2.3")
-OID_TCG_KP_AIK_CERTIFICATE = x509.ObjectIdentifier("2.23.133.8.3")
+OID_TPM_MANUFACTURER = "2.23.133.2.1"
+OID_TPM_MODEL = "2.23.133.2.2"
+OID_TPM_VERSION = "2.23.133.2.3"
+OID_TCG_KP_AIK_CERTIFICATE = "2.23.133.8.3"
 
 _RSA_DEFAULT_EXPONENT = 65537  # TPMS_RSA_PARMS.exponent 0 means 2^16 + 1 (Part 2 §12.2.3.5)
 
@@ -105,9 +103,12 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
 
 
 def _extra_vendors(ctx: Context) -> frozenset[str]:
-    """Vendor IDs a policy accepts besides the TCG registry (``Policy.extra["tpm_vendors"]``)."""
-    extra = ctx.policy.extra.get("tpm_vendors") if ctx.policy.extra else None
-    return frozenset(extra) if extra else frozenset()
+    """Vendor IDs a policy accepts besides the TCG registry (``Policy.tpm_vendors`` and, when
+    ``Policy.allow_fido_conformance_tpm_vendor``, the FIDO conformance tools' test vendor)."""
+    p = ctx.policy
+    if p.allow_fido_conformance_tpm_vendor:
+        return p.tpm_vendors | {tpm_vendors.CONFORMANCE_TEST_VENDOR}
+    return p.tpm_vendors
 
 
 def check_pub_area_key(pub_area: _core.TpmPublic, key: _core.CoseKey) -> None:
@@ -143,28 +144,24 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
 
     Cached per (certificate, AAGUID, extra vendors): a certificate seen before costs a lookup.
     """
-    cert = certificates.load(der).cert
-    certificates.check_version3(cert)  # Version MUST be 3
-    try:
-        subject_empty = len(cert.subject) == 0
-        exts = cert.extensions
-    except Exception as exc:  # cryptography raises ValueError for malformed names/extensions
-        raise VerificationError("certificate.malformed", f"AIK certificate could not be read: {exc}") from None
-    if not subject_empty:
+    info = certificates.load(der)
+    certificates.check_version3(info)  # Version MUST be 3
+    if len(info.subject) != 0:
         raise VerificationError("tpm.aik_subject", "AIK certificate subject must be empty")  # fido2 1d64021
     # SAN as in TCG EK Credential Profile §3.2.9: critical (the subject is empty, RFC 5280
     # §4.2.1.6), a directoryName with TPMManufacturer, TPMModel, TPMVersion
-    try:
-        san = exts.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        raise VerificationError("tpm.aik_san", "AIK certificate has no subject alternative name") from None
+    san = info.extension(certificates.OID_SUBJECT_ALT_NAME)
+    if san is None:
+        raise VerificationError("tpm.aik_san", "AIK certificate has no subject alternative name")
     if not san.critical:
         raise VerificationError("tpm.aik_san", "AIK certificate subject alternative name is not critical")
-    values: dict[x509.ObjectIdentifier, list[str]] = {OID_TPM_MANUFACTURER: [], OID_TPM_MODEL: [], OID_TPM_VERSION: []}
-    for directory_name in san.value.get_values_for_type(x509.DirectoryName):
+    values: dict[str, list[str]] = {OID_TPM_MANUFACTURER: [], OID_TPM_MODEL: [], OID_TPM_VERSION: []}
+    for kind, directory_name in certificates.subject_alt_names(info) or ():
+        if kind != "directory":
+            continue
         # the attributes may share one RDN (multi-valued) or sit in several: look at all of them
         for oid, found in values.items():
-            found.extend(str(a.value) for a in directory_name.get_attributes_for_oid(oid))
+            found.extend(directory_name.get(oid))
     for oid, label in ((OID_TPM_MANUFACTURER, "TPMManufacturer"), (OID_TPM_MODEL, "TPMModel"), (OID_TPM_VERSION, "TPMVersion")):
         if len(values[oid]) != 1 or not values[oid][0]:
             raise VerificationError("tpm.aik_san", f"AIK certificate subject alternative name needs exactly one {label}")
@@ -172,12 +169,11 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
     if not tpm_vendors.is_registered(manufacturer, extra_vendors):
         raise VerificationError("tpm.aik_manufacturer", f"TPM manufacturer {manufacturer!r} is not a registered TCG vendor ID")
     # EKU MUST contain tcg-kp-AIKCertificate
-    try:
-        eku = exts.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        raise VerificationError("tpm.aik_eku", "AIK certificate has no extended key usage") from None
+    eku = certificates.extended_key_usage(info)
+    if eku is None:
+        raise VerificationError("tpm.aik_eku", "AIK certificate has no extended key usage")
     if OID_TCG_KP_AIK_CERTIFICATE not in eku:
         raise VerificationError("tpm.aik_eku", "AIK certificate extended key usage lacks 2.23.133.8.3")
-    certificates.check_not_ca(cert)  # basicConstraints CA MUST be false (absent is fine)
+    certificates.check_not_ca(info)  # basicConstraints CA MUST be false (absent is fine)
     if aaguid is not None:
-        certificates.check_aaguid(cert, aaguid)  # id-fido-gen-ce-aaguid: non-critical, equal
+        certificates.check_aaguid(info, aaguid)  # id-fido-gen-ce-aaguid: non-critical, equal

@@ -1,11 +1,14 @@
 // fastattest example relying party: the browser half of registration and sign-in.
 // Test-only query flags: ?tamper=signature flips a byte of the assertion signature before it
-// is posted; ?manual=1 builds the JSON by hand instead of PublicKeyCredential.toJSON().
+// is posted; ?manual=1 builds the JSON by hand instead of PublicKeyCredential.toJSON();
+// ?downgrade=uv asks the authenticator for no user verification whatever the server's options
+// say (a client ignoring them: the server's ceremony state must refuse the response).
 "use strict";
 (() => {
   const params = new URLSearchParams(location.search);
   const TAMPER = params.get("tamper");
   const MANUAL = params.get("manual") === "1";
+  const DOWNGRADE = params.get("downgrade");
   const $ = (id) => document.getElementById(id);
 
   // ---- base64url helpers ----------------------------------------------------------------
@@ -31,16 +34,22 @@
   // ---- options JSON -> WebAuthn dictionaries (WebAuthn L3 §5.1.9 parse*FromJSON) ----------
   const descriptors = (list) => (list || []).map((c) => ({ ...c, id: b64urlDecode(c.id) }));
   function creationOptions(o) {
+    if (DOWNGRADE === "uv") o = { ...o, authenticatorSelection: { ...o.authenticatorSelection, userVerification: "discouraged" } };
     if (!MANUAL && typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function") {
+      demo.parsedWith = "parseCreationOptionsFromJSON";
       return PublicKeyCredential.parseCreationOptionsFromJSON(o);
     }
+    demo.parsedWith = "manual";
     return { ...o, challenge: b64urlDecode(o.challenge), user: { ...o.user, id: b64urlDecode(o.user.id) },
              excludeCredentials: descriptors(o.excludeCredentials) };
   }
   function requestOptions(o) {
+    if (DOWNGRADE === "uv") o = { ...o, userVerification: "discouraged" };
     if (!MANUAL && typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function") {
+      demo.parsedWith = "parseRequestOptionsFromJSON";
       return PublicKeyCredential.parseRequestOptionsFromJSON(o);
     }
+    demo.parsedWith = "manual";
     return { ...o, challenge: b64urlDecode(o.challenge), allowCredentials: descriptors(o.allowCredentials) };
   }
 
@@ -74,7 +83,7 @@
     return data;
   }
 
-  const demo = { lastVerify: null, lastResult: null, manual: MANUAL, tamper: TAMPER };
+  const demo = { lastVerify: null, lastResult: null, manual: MANUAL, tamper: TAMPER, parsedWith: null };
   window.fastattestDemo = demo;
 
   // ---- result area --------------------------------------------------------------------------
@@ -99,6 +108,8 @@
     $("error").hidden = true;
     $("result-table").hidden = false;
     $("result-username").textContent = data.username;
+    $("result-name").textContent = text(r.name);
+    renderPasskeys(data.passkeys);
     $("result-credential-id").textContent = r.credentialId;
     $("result-fmt").textContent = r.fmt;
     $("result-attestation-type").textContent = r.attestationType;
@@ -115,6 +126,25 @@
     $("result-discoverable").textContent = r.discoverable === undefined ? "\u2014" : (r.discoverable ? "yes" : "no");
     setState("ok", operation);
     return data;
+  }
+  // the user's passkeys, each under its display name (Credential.authenticator_name)
+  function renderPasskeys(list) {
+    const ul = $("passkey-list");
+    ul.textContent = "";
+    for (const p of list || []) {
+      const li = document.createElement("li");
+      li.dataset.credentialId = p.credentialId;
+      const name = document.createElement("strong");
+      name.className = "passkey-name";
+      name.textContent = p.name;
+      const meta = document.createElement("span");
+      meta.className = "muted small";
+      meta.textContent = " " + (p.synced ? "synced" : "device-bound") + " \u00b7 created " +
+        new Date(p.created * 1000).toLocaleString() + (p.lastUsed ? " \u00b7 last used " + new Date(p.lastUsed * 1000).toLocaleString() : "");
+      li.append(name, meta);
+      ul.append(li);
+    }
+    $("passkeys").hidden = !(list && list.length);
   }
   function browserError(e, operation) {
     return render({ ok: false, error: { code: "browser." + (e && e.name || "Error"), message: String(e && e.message || e) } }, operation);
@@ -177,10 +207,10 @@
 
   $("register").addEventListener("click", register);
   $("login").addEventListener("click", login);
-  if (TAMPER || MANUAL) {
+  if (TAMPER || MANUAL || DOWNGRADE) {
     const banner = $("test-banner");
     banner.hidden = false;
     banner.textContent = "Test mode:" + (TAMPER ? " tampering with the " + TAMPER + " before posting;" : "") +
-                         (MANUAL ? " JSON built by hand;" : "");
+                         (MANUAL ? " JSON built by hand;" : "") + (DOWNGRADE ? " downgrading " + DOWNGRADE + ";" : "");
   }
 })();
