@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MAX_INPUT: int          # largest byte string the decoder accepts at all (1 MiB)
+EC_INT128: bool          # EC limb arithmetic uses the compiler's 128-bit integers (False: portable path)
 MAX_DEPTH: int          # default nesting limit (16)
 MAX_ITEMS: int          # largest map/array count (4096)
 

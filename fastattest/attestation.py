@@ -81,8 +81,10 @@ def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.Trust
 def aware_now(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        raise VerificationError("input.type", "now must be an aware datetime")
+    if not isinstance(now, datetime):
+        raise TypeError(f"now must be a datetime, not {type(now).__name__}")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime (e.g. datetime.now(timezone.utc))")
     return now
 
 
@@ -96,11 +98,12 @@ def verify_attestation(
     policy: Policy | None = None,
 ) -> AttestationResult:
     """Verify an attestation object against ``client_data_hash`` (SHA-256 of clientDataJSON)."""
+    now = aware_now(now)  # a caller's mistake (TypeError / ValueError) before any verdict on the data
     if not isinstance(client_data_hash, bytes) or len(client_data_hash) != 32:
         raise VerificationError("input.type", "client_data_hash must be 32 bytes")
     policy = policy or _DEFAULT_POLICY
     obj = _core.parse_attestation_object(attestation_object, policy.strict_cbor)
-    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, aware_now(now), policy)
+    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, now, policy)
 
 
 def verify_parsed(

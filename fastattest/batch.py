@@ -22,6 +22,7 @@ import bisect
 import hashlib
 import itertools
 import json
+import os
 import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,7 +31,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from . import _core, certificates
-from .attestation import TrustAnchors, prepare_anchors, verify_parsed
+from .attestation import TrustAnchors, aware_now, prepare_anchors, verify_parsed
 from .errors import VerificationError
 from .policy import Policy
 from .response import b64decode, b64encode
@@ -58,7 +59,7 @@ class ReverifyResult(NamedTuple):
     description: str | None = None  # the vouching metadata entry's description
     fmt: str | None = None
     attestation_type: str | None = None
-    trust_error: str | None = None  # why not trusted (a code), if it is not
+    trust_error: str | None = None  # why not trusted (a code), if it is not; for an invalid record, the error message
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (AAGUID as a string)."""
@@ -208,7 +209,7 @@ class _Job:
             res = verify_parsed(obj, self._cdh(cdj, cdh), self.anchors, self.metadata, self._chain_time(reg),
                                 self.policy, status_time=self.today)
         except VerificationError as exc:
-            return _failed(exc.code)
+            return _failed(exc.code, exc.message[:200])  # the report says why
         except Exception as exc:  # defensive: one record must never stop the batch
             return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
         trusted, status, error = res.trusted, res.status, res.trust_error
@@ -224,7 +225,7 @@ class _Job:
                 v = _decode_line(v, _TRUST_FIELDS)
             verdict = self._grouped(v, self._chain_time(v[3]))
         except VerificationError as exc:
-            return _failed(exc.code)
+            return _failed(exc.code, exc.message[:200])  # the report says why
         except Exception as exc:  # defensive: one record must never stop the batch
             return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
         trusted, status, error = verdict[0], verdict[1], verdict[6]
@@ -388,16 +389,21 @@ def reverify(
     multiprocessing start method (default "spawn"). ``max_in_flight``: chunks held ahead of
     the one being yielded, verified or not (default 4 x workers + 4).
     """
+    # a caller's mistake is a TypeError / ValueError here, not a VerificationError
     if at not in _AT:
-        raise VerificationError("policy.invalid", f"at must be one of {_AT}")
+        raise ValueError(f"at must be one of {_AT}, not {at!r}")
     if mode not in _MODES:
-        raise VerificationError("policy.invalid", f"mode must be one of {_MODES}")
-    if not isinstance(workers, int) or workers < 1:
-        raise VerificationError("policy.invalid", "workers must be a positive integer")
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise VerificationError("policy.invalid", "chunk_size must be a positive integer")
-    if now is not None and now.tzinfo is None:
-        raise VerificationError("input.type", "now must be an aware datetime")
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    for name, value in (("workers", workers), ("chunk_size", chunk_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer")
+    if now is not None:
+        aware_now(now)
+    if workers > 1 and _bootstrapping():
+        _note_unguarded()
+        raise RuntimeError(_UNGUARDED)
     today = now or datetime.now(timezone.utc)
     job = _Job(metadata, policy, at, mode, trust_anchors, today)
     if workers == 1:
@@ -428,6 +434,47 @@ def _worker_ready() -> bool:
     return _WORKER_JOB is not None
 
 
+_UNGUARDED = (
+    "reverify(workers > 1) was called while a worker process was starting: the worker re-ran the "
+    "main script (multiprocessing's 'spawn' start method imports it), and the script calls reverify "
+    "at module level. Put that code under `if __name__ == \"__main__\":` (or pass workers=1)."
+)
+
+
+def _bootstrapping() -> bool:
+    """True in a spawned child while it imports the parent's main module (multiprocessing sets
+    ``_inheriting`` for that phase; starting processes then is what it refuses)."""
+    import multiprocessing.process
+
+    return bool(getattr(multiprocessing.process.current_process(), "_inheriting", False))
+
+
+def _marker(parent: int) -> str:
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"fastattest-unguarded-main-{parent}")
+
+
+def _note_unguarded() -> None:
+    """Leave the parent a note before this child dies: the pool only sees the child exit."""
+    try:
+        with open(_marker(os.getppid()), "w") as f:
+            f.write("unguarded\n")
+    except OSError:
+        pass
+
+
+def _unguarded_children() -> bool:
+    path = _marker(os.getpid())
+    if not os.path.exists(path):
+        return False
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+    return True
+
+
 def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], workers: int, chunk_size: int,
               method: str, max_in_flight: int) -> Iterator[ReverifyResult]:
     """``workers`` processes verify: this one and, when there is work for them, ``workers - 1``
@@ -455,6 +502,7 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
     from concurrent.futures.process import BrokenProcessPool
 
     children = workers - 1
+    _unguarded_children()  # forget a note left by an earlier pool of this process
     outcome, fields = job.outcome, job.fields
     try:
         total: int | None = len(records)  # type: ignore[arg-type]
@@ -558,7 +606,15 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
             pending.popleft()
             for i, o in enumerate(outcomes, head[0]):
                 yield _new(ReverifyResult, (i,) + o)
+        if st["pool"] is not None:
+            # every result came from here, but the children died re-running an unguarded script:
+            # say so rather than leave their tracebacks unexplained
+            st["pool"].shutdown(wait=True)
+            if _unguarded_children():
+                raise RuntimeError(_UNGUARDED)
     except BrokenProcessPool:
+        if _unguarded_children():
+            raise RuntimeError(_UNGUARDED) from None
         delivered = pending[0][0] if pending else cursor[0]
         raise VerificationError(
             "batch.worker_failed",
@@ -568,3 +624,4 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
     finally:
         if st["pool"] is not None:
             st["pool"].shutdown(wait=True, cancel_futures=True)
+        _unguarded_children()

@@ -156,16 +156,26 @@ class RelyingParty:
         *,
         rp_name: str | None = None,
     ) -> None:
-        if not isinstance(rp_id, str) or not rp_id:
-            raise VerificationError("policy.invalid", "rp_id must be a non-empty string")
+        # a configuration mistake is a TypeError / ValueError here, never a VerificationError
+        if not isinstance(rp_id, str):
+            raise TypeError(f"rp_id must be a str, not {type(rp_id).__name__}")
+        if not rp_id:
+            raise ValueError("rp_id must be a non-empty string")
         self.rp_id = rp_id
         if rp_name is not None and (not isinstance(rp_name, str) or not rp_name):
             raise TypeError("rp_name must be a non-empty str")
         self.rp_name = rp_name or rp_id  # §5.4.1 PublicKeyCredentialRpEntity.name, shown by some clients
         self.rp_id_hash = hashlib.sha256(rp_id.encode("utf-8")).digest()
+        if isinstance(origins, (bytes, bytearray)) or not isinstance(origins, (str, Iterable)):
+            raise TypeError(f"origins must be a str or an iterable of str, not {type(origins).__name__}")
         self.origins = frozenset([origins] if isinstance(origins, str) else origins)
-        if not self.origins:
-            raise VerificationError("policy.invalid", "at least one origin is required")
+        bad = [o for o in self.origins if not isinstance(o, str)]
+        if bad:
+            raise TypeError(f"origins must be strings, not {type(bad[0]).__name__}")
+        if not self.origins or "" in self.origins:
+            raise ValueError("at least one non-empty origin is required")
+        if policy is not None and not isinstance(policy, Policy):
+            raise TypeError(f"policy must be a fastattest.Policy, not {type(policy).__name__}")
         self.metadata = metadata
         self.policy = policy or Policy()
         self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
@@ -262,6 +272,8 @@ class RelyingParty:
         ``state`` (from ``registration_options``) replaces ``challenge`` and enforces what the
         options asked for; single use of the challenge stays with the caller's storage."""
         self._ceremony(challenge, state)
+        if challenge is not None:
+            client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
         now = aware_now(now)
         st = None
         if state is not None:
@@ -358,6 +370,12 @@ class RelyingParty:
         options asked for: user verification, the credential among allowCredentials, the
         userHandle of a discoverable sign-in, the AppID of a legacy U2F credential."""
         self._ceremony(challenge, state)
+        if challenge is not None:
+            client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
+        if now is not None:
+            aware_now(now)
+        if not isinstance(credential, Credential):
+            raise TypeError(f"credential must be a fastattest.Credential (Credential.from_dict), not {type(credential).__name__}")
         st = None
         if state is not None:
             st = options.read_state(state, options.AUTHENTICATION, self.rp_id,

@@ -10,7 +10,7 @@
 # Needs clang (Debian: apt-get install clang). Prints DIR on success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-/work/venv/bin/python}
+PY=${PYTHON:-python3}
 [ -x "$PY" ] || PY=python3
 DIR=${1:-/tmp/fastattest-fuzz-native}
 command -v clang >/dev/null || { echo "clang not found (apt-get install clang)" >&2; exit 2; }

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SRC=$PWD
 PY=${PYTHON:-}
 if [ -z "$PY" ]; then
-  for c in .venv/bin/python /work/venv/bin/python python3; do
+  for c in .venv/bin/python python3; do
     if [ -x "$c" ] || command -v "$c" >/dev/null; then PY=$c; break; fi
   done
 fi
@@ -31,8 +31,6 @@ export LD_PRELOAD="$ASAN_LIB $UBSAN_LIB"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 export PYTHONHASHSEED=0
-# tests/test_catalogue.py reads the catalogue beside the repository (shared/ in CI)
-[ -f "$SRC/../shared/SECURITY-CATALOGUE.md" ] && export FASTATTEST_CATALOGUE="$SRC/../shared/SECURITY-CATALOGUE.md"
 cd "$DIR"
 "$PY" -c 'import fastattest._core as c, sys; print("sanitized core:", c.__file__)'
 
