@@ -10,6 +10,8 @@ from uuid import UUID
 from . import revocation, tpm_vendors as _tpm_vendors
 from .algorithms import DEFAULT_CREDENTIAL_ALGORITHMS
 from .errors import VerificationError
+from .metadata import MetadataEntry
+from .types import CounterRegression, UserVerification
 
 #: MDS3 AuthenticatorStatus values that refuse a registration by default (FIDO MDS3 §3.1.4;
 #: conformance MDS F-2). RETIRED is informational by default.
@@ -87,12 +89,12 @@ class Policy:
     """
 
     require_trusted: bool = False
-    user_verification: str = "preferred"
+    user_verification: UserVerification = "preferred"
     algorithms: frozenset[int] = DEFAULT_CREDENTIAL_ALGORITHMS
     rejected_statuses: frozenset[str] = DEFAULT_REJECTED_STATUSES
     allowed_aaguids: frozenset[UUID] | None = None
     require_user_presence: bool = True
-    counter_regression: str = "reject"
+    counter_regression: CounterRegression = "reject"
     allow_cross_origin: bool = False
     top_origins: tuple[str, ...] = ()
     android_key_tee_only: bool = True
@@ -176,7 +178,7 @@ def _aaguid_set(name: str, values: Any) -> frozenset[UUID]:
     return frozenset(out)
 
 
-def certification_level(entry: Any, now: datetime | date | None = None) -> int:
+def certification_level(entry: MetadataEntry | None, now: datetime | date | None = None) -> int:
     """The FIDO certification level (0-3) in effect at ``now`` in a metadata entry's status
     reports (MDS3 §3.1.3): the highest level of the FIDO_CERTIFIED* reports whose
     effectiveDate has come, unless a later NOT_FIDO_CERTIFIED report withdrew it (0)."""

@@ -154,7 +154,7 @@ def _check_time(infos: Sequence[certificates.CertInfo], now: datetime) -> None:
 
 
 # (x5c, store) -> (path, not_before, not_after). Bounded LRU.
-_PATHS: OrderedDict[tuple[tuple[bytes, ...], int], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
+_PATHS: OrderedDict[tuple[tuple[bytes, ...], int, bool, bool], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
 _PATHS_MAX = 8192
 
 
