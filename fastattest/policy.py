@@ -4,14 +4,15 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Iterable
 from uuid import UUID
 
 from . import revocation, tpm_vendors as _tpm_vendors
 from .algorithms import DEFAULT_CREDENTIAL_ALGORITHMS
 from .errors import VerificationError
 from .metadata import MetadataEntry
-from .types import CounterRegression, UserVerification
+from .types import CertificationLevel, CounterRegression, UserVerification
 
 #: MDS3 AuthenticatorStatus values that refuse a registration by default (FIDO MDS3 §3.1.4;
 #: conformance MDS F-2). RETIRED is informational by default.
@@ -108,7 +109,33 @@ class Policy:
     tpm_vendors: frozenset[str] = frozenset()
     blocked_aaguids: frozenset[UUID] | None = None
     allow_synced: bool = True
-    min_certification_level: int | None = None
+    min_certification_level: CertificationLevel | None = None
+
+    if TYPE_CHECKING:  # what the constructor accepts; __post_init__ normalises to the field types
+        def __init__(
+            self,
+            require_trusted: bool = False,
+            user_verification: UserVerification = "preferred",
+            algorithms: Iterable[int] = DEFAULT_CREDENTIAL_ALGORITHMS,
+            rejected_statuses: Iterable[str] = DEFAULT_REJECTED_STATUSES,
+            allowed_aaguids: Iterable[UUID | str | bytes] | None = None,
+            require_user_presence: bool = True,
+            counter_regression: CounterRegression = "reject",
+            allow_cross_origin: bool = False,
+            top_origins: Iterable[str] = (),
+            android_key_tee_only: bool = True,
+            compound_require_all: bool = True,
+            safetynet_max_age: int = 60,
+            safetynet_require_cts: bool = True,
+            allow_weak_certificates: bool = False,
+            crls: bytes | str | Sequence[bytes | bytearray | str] | None = (),
+            require_crls: bool = False,
+            allow_fido_conformance_tpm_vendor: bool = False,
+            tpm_vendors: Iterable[str] = frozenset(),
+            blocked_aaguids: Iterable[UUID | str | bytes] | None = None,
+            allow_synced: bool = True,
+            min_certification_level: CertificationLevel | None = None,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         if self.user_verification not in _UV:

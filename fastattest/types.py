@@ -14,6 +14,7 @@ from .metadata import MetadataService, MetadataStore
 __all__ = [
     "AttestationConveyance",
     "AuthenticatorAttachment",
+    "CertificationLevel",
     "CounterRegression",
     "Hint",
     "MetadataSource",
@@ -39,5 +40,7 @@ CounterRegression: TypeAlias = Literal["reject", "flag"]
 ReverifyMode: TypeAlias = Literal["full", "trust"]
 #: reverify(at=...): check certificate chains as of the registration time, or as of today
 ReverifyAt: TypeAlias = Literal["registration", "now"]
+#: Policy.min_certification_level: a FIDO certification level (MDS3 §3.1.4)
+CertificationLevel: TypeAlias = Literal[1, 2, 3]
 #: what ``metadata=`` takes: a fixed store, or a service that keeps one current
 MetadataSource: TypeAlias = Union[MetadataStore, MetadataService]
