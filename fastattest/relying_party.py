@@ -24,6 +24,7 @@ from .types import (
     Hint,
     MetadataSource,
     ResidentKey,
+    ResponseJSON,
     UserVerification,
 )
 
@@ -264,7 +265,7 @@ class RelyingParty:
             raise TypeError("pass exactly one of challenge= (the issued bytes) or state= (from *_options())")
 
     # -- §7.1 registration ------------------------------------------------------------------
-    def register(self, response: Any, challenge: bytes | None = None, now: datetime | None = None, *,
+    def register(self, response: ResponseJSON, challenge: bytes | None = None, now: datetime | None = None, *,
                  state: Mapping[str, Any] | None = None) -> Credential:
         """Verify a registration response; return the Credential to store or raise VerificationError.
 
@@ -360,7 +361,7 @@ class RelyingParty:
     # -- §7.2 authentication ----------------------------------------------------------------
     def verify(
         self,
-        response: Any,
+        response: ResponseJSON,
         credential: Credential,
         challenge: bytes | None = None,
         now: datetime | None = None,

@@ -7,7 +7,8 @@ Each alias lists exactly the values of the WebAuthn L3 enumeration it names.
 """
 from __future__ import annotations
 
-from typing import Literal, TypeAlias, Union
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias, Union
 
 from .metadata import MetadataService, MetadataStore
 
@@ -19,6 +20,7 @@ __all__ = [
     "Hint",
     "MetadataSource",
     "ResidentKey",
+    "ResponseJSON",
     "ReverifyAt",
     "ReverifyMode",
     "UserVerification",
@@ -42,5 +44,7 @@ ReverifyMode: TypeAlias = Literal["full", "trust"]
 ReverifyAt: TypeAlias = Literal["registration", "now"]
 #: Policy.min_certification_level: a FIDO certification level (MDS3 §3.1.4)
 CertificationLevel: TypeAlias = Literal[1, 2, 3]
+#: a PublicKeyCredential's toJSON() (§5.1.8/§5.1.9) as the browser sent it: decoded, or JSON text
+ResponseJSON: TypeAlias = Union[Mapping[str, Any], str, bytes, bytearray]
 #: what ``metadata=`` takes: a fixed store, or a service that keeps one current
 MetadataSource: TypeAlias = Union[MetadataStore, MetadataService]

@@ -128,6 +128,7 @@ def _types_only(rp: RelyingParty, store: MetadataStore, service: MetadataService
     fastattest.verify_attestation(b"", b"", metadata="mds.jwt")  # type: ignore[arg-type]
     fastattest.authenticator_name(cred.aaguid, metadata=cred)  # type: ignore[arg-type]
     cred.sign_count = 3  # type: ignore[misc]
+    rp.register(["not", "a", "response"], challenge=b"c" * 16)  # type: ignore[arg-type]
 
 
 def main() -> dict[str, object]:
