@@ -1,6 +1,6 @@
 """Type stubs for the compiled core (fastattest/_core.pyx).
 
-Bytes in, plain values out: strict CBOR, authenticator data, COSE key fields, TPM structures,
+Bytes in, plain values out: CBOR, authenticator data, COSE key fields, TPM structures,
 DER ECDSA signature framing, base64, clientDataJSON and the response envelope. No policy, no
 I/O, no cryptography objects. Every failure is a ``fastattest.errors.VerificationError`` with
 a ``cbor.*``, ``auth_data.*``, ``cose.*``, ``tpm.*``, ``signature.*``, ``client_data.*`` or
@@ -21,19 +21,22 @@ MAX_INPUT: int          # largest byte string the decoder accepts at all (1 MiB)
 MAX_DEPTH: int          # default nesting limit (16)
 MAX_ITEMS: int          # largest map/array count (4096)
 
-def cbor_decode(data: _Bytes, max_depth: int = ...) -> Any:
-    """Decode exactly one strict-canonical CBOR item; trailing bytes are an error.
+def cbor_decode(data: _Bytes, max_depth: int = ..., strict: bool = False) -> Any:
+    """Decode exactly one CBOR item; trailing bytes are an error.
 
     Values: int, bytes, str, list, dict (keys int or str only), True/False/None.
-    Refused: indefinite lengths, non-minimal integers/lengths, tags, floats, undefined and
-    other simple values, duplicate keys, keys out of CTAP2 canonical order, invalid UTF-8,
+    Refused: indefinite lengths, tags, floats, undefined and other simple values, duplicate
+    keys (compared as decoded values: ``01`` and ``18 01`` are the same key), invalid UTF-8,
     lengths/counts larger than the remaining input (checked before any allocation).
+    Accepted: map keys in any order, integers/lengths in a wider head than needed.
+    ``strict=True`` also refuses those (CTAP2 canonical CBOR): ``cbor.non_minimal_int``,
+    ``cbor.non_canonical_order``.
     Accepts bytes, bytearray or memoryview (else ``input.type``); more than MAX_INPUT bytes is
     ``input.too_large``. ``max_depth`` counts nested arrays/maps and is capped at 64.
-    Map keys are ordered as CTAP2 canonical CBOR: encoded key bytes, shorter first, then bytewise.
+    Dicts keep the keys in the order they were encoded.
     """
 
-def cbor_decode_prefix(data: _Bytes, offset: int = 0, max_depth: int = ...) -> tuple[Any, int]:
+def cbor_decode_prefix(data: _Bytes, offset: int = 0, max_depth: int = ..., strict: bool = False) -> tuple[Any, int]:
     """Decode one item starting at ``offset``; return (value, end offset). No trailing check.
 
     ``offset`` outside 0..len(data) is ``input.type``; ``offset == len(data)`` is
@@ -56,9 +59,10 @@ class AuthenticatorData:
     credential_public_key: Final[bytes | None]   # the COSE_Key bytes exactly as they appear
     extensions: Final[_CborMap | None]
 
-def parse_authenticator_data(data: _Bytes) -> AuthenticatorData:
+def parse_authenticator_data(data: _Bytes, strict: bool = False) -> AuthenticatorData:
     """Structure only (WebAuthn L3 §6.1): no UP/UV/AT/rpIdHash policy. The COSE key must be a
-    CBOR map (``cose.not_a_map``); call parse_cose_key on ``credential_public_key``."""
+    CBOR map (``cose.not_a_map``); call parse_cose_key on ``credential_public_key``.
+    ``strict``: the COSE key and extensions must be CTAP2 canonical CBOR."""
 
 @disjoint_base  # a cdef class: its C layout is its own
 class CoseKey:
@@ -72,9 +76,10 @@ class CoseKey:
     e: Final[bytes | None]
     pub: Final[bytes | None]            # AKP public key (ML-DSA)
 
-def parse_cose_key(data: _Bytes | _CborMap) -> CoseKey:
+def parse_cose_key(data: _Bytes | _CborMap, strict: bool = False) -> CoseKey:
     """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, EC2 points on
-    their curve (cose.invalid_key), RSA size caps."""
+    their curve (cose.invalid_key), RSA size caps. Labels in any order unless ``strict``;
+    ``raw`` is the bytes exactly as given (never a re-encoding)."""
 
 def ec_point_on_curve(crv: int, x: bytes, y: bytes) -> bool:
     """Is (x, y), big-endian and of equal length, a point of COSE curve ``crv`` (1: P-256,
@@ -87,9 +92,10 @@ class AttestationObject:
     auth_data_raw: Final[bytes]
     auth_data: Final[AuthenticatorData]
 
-def parse_attestation_object(data: _Bytes) -> AttestationObject:
-    """Exactly {"fmt": tstr, "attStmt": map, "authData": bstr}; other keys are rejected
-    (``attestation_object.unknown_field``). authData is parsed; AT is not required here."""
+def parse_attestation_object(data: _Bytes, strict: bool = False) -> AttestationObject:
+    """Exactly {"fmt": tstr, "attStmt": map, "authData": bstr}, in any order; other keys are
+    rejected (``attestation_object.unknown_field``). authData is parsed; AT is not required
+    here. ``strict`` (``Policy.strict_cbor``): CTAP2 canonical CBOR throughout."""
 
 def check_ecdsa_der(sig: _Bytes, max_int_len: int) -> None:
     """Strict DER Ecdsa-Sig-Value: SEQUENCE of two minimal positive INTEGERs, nothing else.

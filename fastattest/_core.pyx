@@ -1,10 +1,13 @@
 # cython: language_level=3
 """Compiled core of fastattest: bytes in, plain values out.
 
-Strict CTAP2-canonical CBOR (RFC 8949 §4.2.1 + CTAP2 §8 "CTAP2 canonical CBOR encoding form"),
-authenticator data (WebAuthn L3 §6.1), COSE_Key field checks (WebAuthn L3 §5.8.5, RFC 9053),
-the attestation object envelope (WebAuthn L3 §6.5) and strict DER ECDSA signature framing
-(SEC 1 §C.5 Ecdsa-Sig-Value, X.690 §10 DER). No policy, no I/O, no cryptography objects.
+CBOR (RFC 8949): well-formed definite-length items of the types WebAuthn uses, in any map key
+order and with integers/lengths in any width (WebAuthn L3 §7.1 step 13 only asks to CBOR-decode);
+``strict=True`` instead demands the CTAP2 canonical form (CTAP2 §8 "CTAP2 canonical CBOR
+encoding form", RFC 8949 §4.2.1). Also authenticator data (WebAuthn L3 §6.1), COSE_Key field
+checks (WebAuthn L3 §5.8.5, RFC 9053), the attestation object envelope (WebAuthn L3 §6.5) and
+strict DER ECDSA signature framing (SEC 1 §C.5 Ecdsa-Sig-Value, X.690 §10 DER). No policy, no
+I/O, no cryptography objects.
 
 Every rejection is a ``fastattest.errors.VerificationError`` carrying a code from ``CODES``.
 All reads go through an explicit (pointer, position, end) triple; every length that comes
@@ -39,6 +42,9 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
 from cpython.long cimport PyLong_FromUnsignedLongLong, PyLong_FromLongLong
 from cpython.dict cimport PyDict_SetItem, PyDict_Contains
+
+cdef extern from "Python.h":
+    Py_ssize_t PyDict_GET_SIZE(object d)
 
 from collections.abc import Mapping
 
@@ -111,6 +117,7 @@ cdef struct _Reader:
     const unsigned char* buf
     Py_ssize_t pos
     Py_ssize_t end
+    bint strict     # CTAP2 canonical form only: shortest heads, keys in canonical order
 
 
 cdef object _fail_at(str code, _Reader* r, str what):
@@ -119,9 +126,10 @@ cdef object _fail_at(str code, _Reader* r, str what):
 
 @cython.boundscheck(False)
 cdef int _head(_Reader* r, int* major, uint64_t* arg) except -1:
-    """Read one initial byte plus its argument (RFC 8949 §3). Enforces minimal encoding
-    (RFC 8949 §4.2.1 preferred serialization / CTAP2 canonical), refuses indefinite lengths,
+    """Read one initial byte plus its argument (RFC 8949 §3). Refuses indefinite lengths,
     tags, reserved additional information and every simple value except false/true/null.
+    In strict mode the argument must also be minimally encoded (RFC 8949 §4.2.1 preferred
+    serialization / CTAP2 canonical); otherwise any width is read for its value.
     For major type 7 the simple value (20/21/22) is returned in ``arg``."""
     cdef unsigned char ib
     cdef int ai, mt, nb, i
@@ -163,9 +171,9 @@ cdef int _head(_Reader* r, int* major, uint64_t* arg) except -1:
     v = 0
     for i in range(1, nb + 1):                # bounds proven just above
         v = (v << 8) | r.buf[r.pos + i]
-    # minimal encoding: the argument must not fit in a shorter form (C11)
-    if (ai == 24 and v < 24) or (ai == 25 and v <= 0xff) or (ai == 26 and v <= 0xffff) \
-            or (ai == 27 and v <= 0xffffffffULL):
+    # strict: the argument must not fit in a shorter form (C11); the value is the same either way
+    if r.strict and ((ai == 24 and v < 24) or (ai == 25 and v <= 0xff) or (ai == 26 and v <= 0xffff)
+                     or (ai == 27 and v <= 0xffffffffULL)):
         _fail_at("cbor.non_minimal_int", r, "non-minimal integer or length")
     r.pos += 1 + nb
     major[0] = mt
@@ -237,8 +245,9 @@ cdef object _decode_item(_Reader* r, int depth, int max_depth):
 
 @cython.boundscheck(False)
 cdef dict _decode_map(_Reader* r, Py_ssize_t n, int depth, int max_depth):
-    """Map body: keys int or text only (C09/C10), no duplicates (C07), CTAP2 canonical order:
-    encoded key bytes compared length-first then bytewise (C12)."""
+    """Map body: keys int or text only (C09/C10), no duplicate keys (C07/C08: compared as decoded
+    values, so 1 as ``01`` and as ``18 01`` are the same key). Strict mode also demands CTAP2
+    canonical order: encoded key bytes compared length-first then bytewise (C12)."""
     cdef dict d = {}
     cdef Py_ssize_t i, kstart, klen
     cdef Py_ssize_t pstart = 0, plen = 0
@@ -259,7 +268,7 @@ cdef dict _decode_map(_Reader* r, Py_ssize_t n, int depth, int max_depth):
         kstart = r.pos
         key = _decode_item(r, depth, max_depth)
         klen = r.pos - kstart
-        if i > 0:
+        if r.strict and i > 0:
             if klen != plen:
                 c = -1 if plen < klen else 1
             else:
@@ -273,33 +282,41 @@ cdef dict _decode_map(_Reader* r, Py_ssize_t n, int depth, int max_depth):
         plen = klen
         value = _decode_item(r, depth, max_depth)
         PyDict_SetItem(d, key, value)
+        if PyDict_GET_SIZE(d) != i + 1:
+            # the key was already there (any order, any head width): RFC 8949 §5.6 invalid map
+            r.pos = kstart
+            _fail_at("cbor.duplicate_key", r, "duplicate map key %r" % (key,))
     return d
 
 
-cdef object _decode_prefix(bytes b, Py_ssize_t offset, int max_depth, Py_ssize_t* end_out):
+cdef object _decode_prefix(bytes b, Py_ssize_t offset, int max_depth, bint strict, Py_ssize_t* end_out):
     cdef _Reader r
     r.buf = <const unsigned char*>PyBytes_AS_STRING(b)
     r.pos = offset
     r.end = PyBytes_GET_SIZE(b)
+    r.strict = strict
     value = _decode_item(&r, 0, max_depth)
     end_out[0] = r.pos
     return value
 
 
-def cbor_decode(data, max_depth=MAX_DEPTH):
-    """Decode exactly one strict-canonical CBOR item; trailing bytes are an error (C05)."""
-    cdef bytes b = _as_bytes(data)
-    cdef int md = _clamp_depth(max_depth)
+def cbor_decode(data, max_depth=MAX_DEPTH, bint strict=False):
+    """Decode exactly one CBOR item; trailing bytes are an error (C05). ``strict``: refuse
+    anything but the CTAP2 canonical form (``cbor.non_minimal_int``, ``cbor.non_canonical_order``)."""
+    return _cbor_decode(_as_bytes(data), _clamp_depth(max_depth), strict)
+
+
+cdef object _cbor_decode(bytes b, int md, bint strict):
     cdef Py_ssize_t end
     if PyBytes_GET_SIZE(b) == 0:
         _fail("cbor.empty", "CBOR input is empty")
-    value = _decode_prefix(b, 0, md, &end)
+    value = _decode_prefix(b, 0, md, strict, &end)
     if end != PyBytes_GET_SIZE(b):
         _fail("cbor.trailing_bytes", "%d bytes follow the CBOR item" % (PyBytes_GET_SIZE(b) - end))
     return value
 
 
-def cbor_decode_prefix(data, offset=0, max_depth=MAX_DEPTH):
+def cbor_decode_prefix(data, offset=0, max_depth=MAX_DEPTH, bint strict=False):
     """Decode one item starting at ``offset``; return (value, end offset). No trailing check."""
     cdef bytes b = _as_bytes(data)
     cdef int md = _clamp_depth(max_depth)
@@ -308,7 +325,7 @@ def cbor_decode_prefix(data, offset=0, max_depth=MAX_DEPTH):
         _fail("input.type", "offset must be an int within the input")
     if PyBytes_GET_SIZE(b) == 0:
         _fail("cbor.empty", "CBOR input is empty")
-    value = _decode_prefix(b, <Py_ssize_t>offset, md, &end)
+    value = _decode_prefix(b, <Py_ssize_t>offset, md, strict, &end)
     return value, end
 
 
@@ -342,7 +359,7 @@ cdef class AuthenticatorData:
 
 
 @cython.boundscheck(False)
-cdef AuthenticatorData _parse_auth_data(bytes b):
+cdef AuthenticatorData _parse_auth_data(bytes b, bint strict):
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(b)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(b)
     cdef Py_ssize_t pos, cred_len, kstart
@@ -373,6 +390,7 @@ cdef AuthenticatorData _parse_auth_data(bytes b):
     pos = 37
     r.buf = p
     r.end = n
+    r.strict = strict
     if fl & 0x40:
         # attested credential data: aaguid(16) || credentialIdLength(2, BE) || credentialId || COSE_Key
         if n - pos < 18:
@@ -413,9 +431,10 @@ cdef AuthenticatorData _parse_auth_data(bytes b):
     return ad
 
 
-def parse_authenticator_data(data) -> AuthenticatorData:
-    """Parse authenticator data (WebAuthn L3 §6.1). Structure only; no policy checks."""
-    return _parse_auth_data(_as_bytes(data))
+def parse_authenticator_data(data, bint strict=False) -> AuthenticatorData:
+    """Parse authenticator data (WebAuthn L3 §6.1). Structure only; no policy checks.
+    ``strict``: the COSE key and extensions must be CTAP2 canonical CBOR."""
+    return _parse_auth_data(_as_bytes(data), strict)
 
 
 # ------------------------------------------------------------------------------------------
@@ -567,9 +586,10 @@ cdef CoseKey _parse_cose(dict m, object raw):
     return k
 
 
-def parse_cose_key(data) -> CoseKey:
+def parse_cose_key(data, bint strict=False) -> CoseKey:
     """Validate a COSE_Key: kty/alg/crv bound together, coordinate lengths, EC2 points on
-    their curve, RSA size caps."""
+    their curve, RSA size caps. Bytes are decoded in any key order unless ``strict``; ``raw``
+    keeps them exactly as given."""
     cdef bytes b
     if type(data) is dict:
         for key in <dict>data:
@@ -579,7 +599,7 @@ def parse_cose_key(data) -> CoseKey:
     b = _as_bytes(data)
     if PyBytes_GET_SIZE(b) == 0:
         _fail("cbor.empty", "CBOR input is empty")
-    m = cbor_decode(b)
+    m = _cbor_decode(b, _MAX_DEPTH, strict)
     if type(m) is not dict:
         _fail("cose.not_a_map", "COSE key is not a CBOR map")
     return _parse_cose(<dict>m, b)
@@ -602,12 +622,14 @@ cdef class AttestationObject:
         return "AttestationObject(fmt=%r, auth_data=%r)" % (self.fmt, self.auth_data)
 
 
-def parse_attestation_object(data) -> AttestationObject:
+def parse_attestation_object(data, bint strict=False) -> AttestationObject:
     """Decode {"fmt": tstr, "attStmt": map (array for compound), "authData": bstr} and parse authData.
 
+    Keys in any order, heads of any width (WebAuthn L3 §7.1 step 13: CBOR-decode); ``strict``
+    (Policy.strict_cbor) demands CTAP2 canonical CBOR here and inside authData.
     Policy (catalogue C23): any other top-level key is rejected."""
     cdef AttestationObject ao
-    top = cbor_decode(data)
+    top = _cbor_decode(_as_bytes(data), _MAX_DEPTH, strict)
     if type(top) is not dict:
         _fail("attestation_object.not_a_map", "attestation object is not a CBOR map")  # C18
     d = <dict>top
@@ -632,7 +654,7 @@ def parse_attestation_object(data) -> AttestationObject:
     ao.fmt = fmt
     ao.att_stmt = att_stmt
     ao.auth_data_raw = auth_data
-    ao.auth_data = _parse_auth_data(auth_data)
+    ao.auth_data = _parse_auth_data(auth_data, strict)
     return ao
 
 

@@ -100,8 +100,9 @@ def verify_attestation(
     """Verify an attestation object against ``client_data_hash`` (SHA-256 of clientDataJSON)."""
     if not isinstance(client_data_hash, bytes) or len(client_data_hash) != 32:
         raise VerificationError("input.type", "client_data_hash must be 32 bytes")
-    obj = _core.parse_attestation_object(attestation_object)
-    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, aware_now(now), policy or _DEFAULT_POLICY)
+    policy = policy or _DEFAULT_POLICY
+    obj = _core.parse_attestation_object(attestation_object, policy.strict_cbor)
+    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, aware_now(now), policy)
 
 
 def verify_parsed(

@@ -13,7 +13,7 @@ today's (FIDO MDS3 §3.2 step 8: the status in effect *now* decides whether we s
 x5c chain) read with the compiled parser (no signature check); one record per group (and per
 certificate-validity interval, see ``_Group``) is verified in full and its verdict is reported
 for every record of the group. ``valid`` then means "the record's attestation object is
-strict CBOR with attested credential data, and its group's first record verified in full";
+well-formed CBOR with attested credential data, and its group's first record verified in full";
 the other records' signatures and authenticator data are not re-checked.
 """
 from __future__ import annotations
@@ -90,7 +90,7 @@ def thaw_metadata(frozen: bytes) -> MetadataSource | None:
 
 
 _b64 = b64decode  # response.b64decode: base64url or standard, padded or not (compiled)
-_parse_ao = _core.parse_attestation_object  # WebAuthn §6.5.4, strict CBOR
+_parse_ao = _core.parse_attestation_object  # WebAuthn §6.5.4 (CTAP2 canonical only under Policy.strict_cbor)
 _sha256 = hashlib.sha256
 _new = tuple.__new__  # builds a ReverifyResult without NamedTuple's Python-level __new__
 
@@ -155,6 +155,7 @@ class _Job:
         self.today = now or datetime.now(timezone.utc)
         self.metadata = metadata
         self.policy = policy or Policy()
+        self.strict = self.policy.strict_cbor  # the CBOR decoder's flag, as registration used it
         self.at = at
         self.mode = mode
         self.fields = _TRUST_FIELDS if mode == "trust" else _FIELDS
@@ -204,7 +205,7 @@ class _Job:
             if type(v) is not tuple:
                 v = _decode_line(v, _FIELDS)
             ao, cdj, cdh, reg, was_trusted, was_status = v
-            obj = _parse_ao(self._raw(ao))
+            obj = _parse_ao(self._raw(ao), self.strict)
             res = verify_parsed(obj, self._cdh(cdj, cdh), self.anchors, self.metadata, self._chain_time(reg),
                                 self.policy, status_time=self.today)
         except VerificationError as exc:
@@ -235,7 +236,7 @@ class _Job:
     def _grouped(self, v: tuple[Any, ...], when: datetime) -> tuple[Any, ...]:
         """Trust mode: the record's group is read from the fields a Credential stores (fmt,
         aaguid, trust_path: what registration verified), else from the attestation object with
-        the strict CBOR decoder only; the group's verdict is computed by a full verification
+        the core CBOR decoder only; the group's verdict is computed by a full verification
         of the first record seen for its validity interval, whose attestation object must
         agree with the stored fields."""
         ao, cdj, cdh, fmt, aaguid_text, path = v[0], v[1], v[2], v[6], v[7], v[8]
@@ -244,12 +245,12 @@ class _Job:
             key: tuple[Any, ...] = (fmt, aaguid_text, tuple(path))
         else:
             raw = self._raw(ao)
-            doc = _core.cbor_decode(raw)
+            doc = _core.cbor_decode(raw, _core.MAX_DEPTH, self.strict)
             fmt = doc.get("fmt") if type(doc) is dict else None
             stmt = doc.get("attStmt") if type(doc) is dict else None
             ad = doc.get("authData") if type(doc) is dict else None
             if type(fmt) is not str or type(stmt) is not dict or type(ad) is not bytes or len(ad) < 55 or not ad[32] & 0x40:
-                obj = _parse_ao(raw)  # raises with the precise code
+                obj = _parse_ao(raw, self.strict)  # raises with the precise code
                 fmt, stmt, ad = obj.fmt, obj.att_stmt, obj.auth_data.raw
                 if obj.auth_data.aaguid is None:
                     raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
@@ -257,7 +258,7 @@ class _Job:
             key = (fmt, ad[37:53], tuple(x5c) if type(x5c) is list else ())  # §6.5.2: AAGUID after rpIdHash, flags, signCount
         group = self.groups.get(key)
         if group is None:
-            obj = _parse_ao(self._raw(ao))
+            obj = _parse_ao(self._raw(ao), self.strict)
             chain = obj.att_stmt.get("x5c") if type(obj.att_stmt) is dict else None
             chain = tuple(chain) if type(chain) is list else ()
             if stored and (obj.fmt != fmt or str(UUID(bytes=obj.auth_data.aaguid)) != aaguid_text
@@ -268,7 +269,7 @@ class _Job:
         verdict = group.verdicts.get(slot)
         if verdict is None:
             # raises for a bad record: the group stays open
-            verdict = self._verify(_parse_ao(self._raw(ao)), cdj, cdh, when)
+            verdict = self._verify(_parse_ao(self._raw(ao), self.strict), cdj, cdh, when)
             group.verdicts[slot] = verdict
         return verdict
 

@@ -38,7 +38,7 @@ CODES: dict[str, str] = {
     # --- input framing / size caps
     "input.too_large": "input exceeds the size limit",
     "input.type": "input has the wrong type",
-    # --- CBOR (strict CTAP2 canonical subset)
+    # --- CBOR (definite-length, no tags/floats; non_minimal_int and non_canonical_order only under Policy.strict_cbor)
     "cbor.empty": "CBOR input is empty",
     "cbor.unexpected_eof": "CBOR input ended inside an item",
     "cbor.truncated": "CBOR length exceeds the remaining input",

@@ -53,6 +53,12 @@ class Policy:
       attestation.
     - ``allowed_aaguids``: if set, only these authenticator models may register.
     - ``require_user_presence``: False only for conditional create (§7.1 step 15).
+    - ``strict_cbor``: refuse attestation objects, attStmt, COSE keys and authenticator-data
+      extensions that are not CTAP2 canonical CBOR (CTAP2 §8: keys in canonical order
+      ``cbor.non_canonical_order``, shortest integer/length heads ``cbor.non_minimal_int``).
+      Off by default: WebAuthn L3 §7.1 step 13 only asks to CBOR-decode, and real
+      authenticators send other orders; duplicate keys, trailing bytes, indefinite lengths,
+      tags and floats are refused either way (docs/stricter-than-peers-cbor.md).
     - ``counter_regression``: "reject" (default) or "flag" a non-increasing signature counter.
     - ``allow_cross_origin`` / ``top_origins``: accept crossOrigin ceremonies from these top origins.
     - ``android_key_tee_only``: android-key purpose/origin must be TEE-enforced (§8.4.1), not the union.
@@ -95,6 +101,7 @@ class Policy:
     rejected_statuses: frozenset[str] = DEFAULT_REJECTED_STATUSES
     allowed_aaguids: frozenset[UUID] | None = None
     require_user_presence: bool = True
+    strict_cbor: bool = False
     counter_regression: CounterRegression = "reject"
     allow_cross_origin: bool = False
     top_origins: tuple[str, ...] = ()
@@ -120,6 +127,7 @@ class Policy:
             rejected_statuses: Iterable[str] = DEFAULT_REJECTED_STATUSES,
             allowed_aaguids: Iterable[UUID | str | bytes] | None = None,
             require_user_presence: bool = True,
+            strict_cbor: bool = False,
             counter_regression: CounterRegression = "reject",
             allow_cross_origin: bool = False,
             top_origins: Iterable[str] = (),

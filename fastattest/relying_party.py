@@ -283,7 +283,7 @@ class RelyingParty:
         if env.attestation_object is None:  # unreachable: parse(registration=True) requires it
             raise VerificationError("response.missing_field", "the response lacks attestationObject")
         cdh = self._client_data(env.client_data_json, "webauthn.create", challenge)
-        obj = _core.parse_attestation_object(env.attestation_object)  # step 13
+        obj = _core.parse_attestation_object(env.attestation_object, self.policy.strict_cbor)  # step 13
         ad = obj.auth_data
         self._flags(ad, st is not None and st.uv_required)
         if ad.credential_id is None:
@@ -394,7 +394,7 @@ class RelyingParty:
         if st is not None:
             rp_id_hash = self._state_checks(st, env, credential)
         cdh = self._client_data(env.client_data_json, "webauthn.get", challenge)
-        ad = _core.parse_authenticator_data(env.authenticator_data)
+        ad = _core.parse_authenticator_data(env.authenticator_data, self.policy.strict_cbor)
         # an assertion carries no attested credential data (D05, documented policy)
         if ad.has_attested_data:
             raise VerificationError("auth_data.unexpected_attested_data", "assertion authenticator data carries attested credential data")

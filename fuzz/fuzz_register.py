@@ -4,9 +4,10 @@ Input: CBOR [context index, attestationObject bytes, clientDataJSON bytes, flags
 (fuzz/_cases.py) supplies rp_id, origin, challenge, trust anchors and `now`; for software
 authenticator contexts the custom mutator re-signs mutants so they reach the checks behind the
 signature. flags: bit0 = sync id/rawId with the authData credentialId, bit1 = require_trusted,
-bit2 = user_verification "required".
-Oracles: only VerificationError; an accepted attestation object is canonical CBOR; a Credential
-survives to_dict/from_dict.
+bit2 = user_verification "required", bit3 = strict_cbor.
+Oracles: only VerificationError; an attestation object accepted under strict_cbor is canonical
+CBOR; the stored public key is the COSE key bytes exactly as they appear in authData; a
+Credential survives to_dict/from_dict.
 """
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ _RPS: dict[tuple[int, int], RelyingParty] = {}
 
 
 def _rp(idx: int, flags: int) -> RelyingParty:
-    key = (idx, flags & 6)
+    key = (idx, flags & 14)
     if key not in _RPS:
         c = REG[idx]
-        policy = Policy(require_trusted=bool(flags & 2), user_verification="required" if flags & 4 else "preferred")
+        policy = Policy(require_trusted=bool(flags & 2), user_verification="required" if flags & 4 else "preferred",
+                        strict_cbor=bool(flags & 8))
         _RPS[key] = RelyingParty(c.rp_id, [c.origin], policy=policy, trust_anchors=c.anchors)
     return _RPS[key]
 
@@ -56,8 +58,11 @@ def _one(data: bytes) -> None:
             resp["id"] = resp["rawId"] = b64u(parsed[0])
     cred = _rp(idx % len(REG), flags).register(resp, ctx.challenge, ctx.now)
     # oracles on acceptance
-    if cbor2.dumps(cbor2.loads(ao), canonical=True) != ao:
-        raise AssertionError("accepted a non-canonical attestation object")
+    if flags & 8 and cbor2.dumps(cbor2.loads(ao), canonical=True) != ao:
+        raise AssertionError("strict_cbor accepted a non-canonical attestation object")
+    auth_data = cbor2.loads(ao)["authData"]
+    if not auth_data[55 + len(cred.credential_id):].startswith(cred.public_key):
+        raise AssertionError("the stored public key is not the COSE key bytes of authData")
     if Credential.from_dict(json.loads(json.dumps(cred.to_dict()))) != cred:
         raise AssertionError("Credential does not survive to_dict/from_dict")
 

@@ -36,7 +36,7 @@ export PYTHONHASHSEED=0
 cd "$DIR"
 "$PY" -c 'import fastattest._core as c, sys; print("sanitized core:", c.__file__)'
 
-CORE_TESTS="tests/test_cbor.py tests/test_auth_data.py tests/test_cose.py tests/test_ec_point.py tests/test_der.py tests/test_core_fuzz.py tests/test_base64.py tests/test_client_data.py tests/test_client_data_json.py tests/test_envelope.py"
+CORE_TESTS="tests/test_cbor.py tests/test_cbor_tolerance.py tests/test_auth_data.py tests/test_cose.py tests/test_ec_point.py tests/test_der.py tests/test_core_fuzz.py tests/test_base64.py tests/test_client_data.py tests/test_client_data_json.py tests/test_envelope.py"
 for t in tests/test_tpm_core.py tests/test_tpm.py tests/test_catalogue.py tests/test_differential.py; do
   [ -f "$t" ] && CORE_TESTS="$CORE_TESTS $t"
 done

@@ -32,9 +32,9 @@ def attested(cred_id: bytes = b"\xaa" * 16, key: bytes = COSE_KEY, declared: int
     return AAGUID + struct.pack(">H", n) + cred_id + key
 
 
-def code_of(data: bytes) -> str:
+def code_of(data: bytes, strict: bool = False) -> str:
     with pytest.raises(VerificationError) as info:
-        _core.parse_authenticator_data(data)
+        _core.parse_authenticator_data(data, strict)
     assert info.value.code in CODES
     return info.value.code
 
@@ -157,8 +157,10 @@ def test_cose_key_not_a_map() -> None:
 
 def test_cose_key_cbor_errors_surface() -> None:
     assert code_of(auth_data(UP | AT, 0, attested(key=b"\xbf\xff"))) == "cbor.indefinite_length"
-    assert code_of(auth_data(UP | AT, 0, attested(key=b"\xa2\x03\x26\x01\x02"))) == \
-        "cbor.non_canonical_order"
+    out_of_order = auth_data(UP | AT, 0, attested(key=b"\xa2\x03\x26\x01\x02"))
+    assert code_of(out_of_order, strict=True) == "cbor.non_canonical_order"
+    assert _core.parse_authenticator_data(out_of_order).credential_public_key == b"\xa2\x03\x26\x01\x02"
+    assert code_of(auth_data(UP | AT, 0, attested(key=b"\xa2\x03\x26\x03\x26"))) == "cbor.duplicate_key"
     assert code_of(auth_data(UP | AT, 0, attested(key=b"\xa1\x01"))) == "cbor.truncated"
 
 
