@@ -3,7 +3,7 @@
 
 Targets (README): single-process full re-verification >= 0.8 x bare ECDSA P-256 verify
 throughput (one packed attestation = one ECDSA verify, so this measures everything else);
-2 workers >= 1.8 x one (on a 2-core machine); trust-only >= 20 x full on a corpus with
+2 workers >= 1.8 x one at 60,000 records and >= 0.95 x at 3,000 (on a 2-core machine); trust-only >= 20 x full on a corpus with
 thousands of records per certificate chain. Ratios are printed and stored in extra_info; as
 everywhere in bench/, timing never fails a run.
 
@@ -14,12 +14,12 @@ hits); ``full_cached_keys`` is the second pass, for comparison. Attestation chai
 across records, as in real populations (the "cached chains" of the target). The shared 2-core
 machine is noisy (+-15% between two runs of the same loop), so ECDSA and full mode alternate in
 rounds (timed in process CPU time) and serial and 2-worker runs alternate in pairs (wall time);
-medians are reported. The 2-worker time includes starting the child process (~0.25 s: a
-spawned interpreter imports fastattest and cryptography, and under pytest pytest too), so the
-comparison streams ``N_WORKERS`` distinct records (env BENCH_BATCH_N, default 60,000)
-``PASSES`` times over (env BENCH_BATCH_PASSES, default 2: 120,000 records, ~9 s in one
-process; the key cache holds 4,096 keys, so a second pass over 60,000 finds none of them):
-start-up is then ~2% of a run, as it is next to nothing in a batch of millions.
+medians are reported. The 2-worker time includes starting the child process (0.25-0.45 s: a
+spawned interpreter imports fastattest and cryptography, and under pytest pytest too; reverify
+starts it only when the work left is worth twice that), and it is measured at two sizes:
+``SMALL_N`` records (env BENCH_BATCH_SMALL_N, default 3,000: too few to earn a child back, so
+the target is only "not slower") and ``N_WORKERS`` distinct records (env BENCH_BATCH_N,
+default 60,000) streamed ``PASSES`` times over (env BENCH_BATCH_PASSES, default 1).
 BENCH_BATCH_PAIRS pairs, default 3. Under ``--benchmark-disable`` (CI) the test only checks
 that the measurement runs: 4,000 records, one pair, two rounds.
 """
@@ -99,7 +99,8 @@ def test_reverify_trust_only_5000(benchmark: Any) -> None:
 
 
 N_WORKERS = int(os.environ.get("BENCH_BATCH_N", 60_000))  # distinct records for the 1 vs 2 workers comparison
-PASSES = int(os.environ.get("BENCH_BATCH_PASSES", 2))  # ... streamed this many times over
+PASSES = int(os.environ.get("BENCH_BATCH_PASSES", 1))  # ... streamed this many times over
+SMALL_N = int(os.environ.get("BENCH_BATCH_SMALL_N", 3_000))  # a small batch: children must not slow it
 ROUNDS = 6  # ECDSA / full-mode rounds, each on 2,000 records not seen before
 PAIRS = int(os.environ.get("BENCH_BATCH_PAIRS", 3))  # serial / 2-worker pairs
 
@@ -150,16 +151,18 @@ def test_ratios(benchmark: Any) -> None:
         r_full.append(t_ecdsa[-1] / t_full[-1])
     med = statistics.median
     t_trust = _per_record(lambda: _drain(reverify(recs, metadata=store, mode="trust")), len(recs))
-    r_workers = []
+    r_workers, r_small = [], []
     stream = recs * passes  # references: no copies of the records
+    small = recs[:SMALL_N if not short else 300]
     for _ in range(pairs):
-        _fresh_keys()
-        t_one = _per_record(lambda: _drain(reverify(stream, metadata=store)), len(stream), repeat=1)
-        _fresh_keys()
-        t_two = _per_record(lambda: _drain(reverify(stream, metadata=store, workers=2)), len(stream), repeat=1)
-        r_workers.append(t_one / t_two)
-        print(f"\n  pair: 1 worker {t_one * 1e6:.1f} us/record, 2 workers {t_two * 1e6:.1f} us/record, "
-              f"ratio {r_workers[-1]:.2f}", end="")
+        for batch, out in ((small, r_small), (stream, r_workers)):
+            _fresh_keys()
+            t_one = _per_record(lambda: _drain(reverify(batch, metadata=store)), len(batch), repeat=1)
+            _fresh_keys()
+            t_two = _per_record(lambda: _drain(reverify(batch, metadata=store, workers=2)), len(batch), repeat=1)
+            out.append(t_one / t_two)
+            print(f"\n  pair, {len(batch)} records: 1 worker {t_one * 1e6:.1f} us/record, 2 workers "
+                  f"{t_two * 1e6:.1f} us/record, ratio {out[-1]:.2f}", end="")
     ratios = {
         "ecdsa_us": med(t_ecdsa) * 1e6,
         "full_us": med(t_full) * 1e6,
@@ -167,12 +170,14 @@ def test_ratios(benchmark: Any) -> None:
         "trust_us": t_trust * 1e6,
         "full_vs_ecdsa": med(r_full),  # target >= 0.8 (median of the rounds' ratios)
         "full_cached_keys_vs_ecdsa": med(t_ecdsa) / med(t_cached),
-        "workers2_vs_1": med(r_workers),  # target >= 1.8 on 2 cores (median of the pairs)
+        "workers2_vs_1": med(r_workers),  # target >= 1.8 on 2 cores at 60,000 records (median of the pairs)
+        "workers2_vs_1_small": med(r_small),  # target >= 0.95 at 3,000 records: children never cost more than they bring
         "trust_vs_full": med(t_full) / t_trust,  # target >= 20
     }
     benchmark.extra_info.update(ratios)
     benchmark.extra_info["full_vs_ecdsa_rounds"] = r_full
     benchmark.extra_info["workers2_vs_1_pairs"] = r_workers
+    benchmark.extra_info["workers2_vs_1_small_pairs"] = r_small
     print("\nbatch ratios: " + ", ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
     print("  full_vs_ecdsa rounds: " + " ".join(f"{r:.2f}" for r in r_full)
           + "; workers2_vs_1 pairs: " + " ".join(f"{r:.2f}" for r in r_workers))

@@ -37,7 +37,7 @@ def clear_caches(anchors: bool = False) -> None:
 
     Clears each ``functools.lru_cache`` defined in any loaded ``fastattest`` module (so caches
     added later, e.g. by the TPM format, are covered) and the validated-path cache
-    ``fastattest.trust._PATHS``. Trust stores built from configured anchors are kept unless
+    ``fastattest.trust._PATHS`` with the validated issuers ``fastattest.issuers``. Trust stores built from configured anchors are kept unless
     ``anchors=True``: a relying party builds them once at startup, they are not per-call work.
     """
     keep = set() if anchors else _anchor_caches()
@@ -48,9 +48,10 @@ def clear_caches(anchors: bool = False) -> None:
             clear = getattr(obj, "cache_clear", None)
             if callable(clear) and getattr(obj, "__module__", None) == name and obj not in keep:
                 clear()
-    from fastattest import trust
+    from fastattest import issuers, trust
 
     trust._PATHS.clear()
+    issuers.clear()
 
 
 @pytest.fixture

@@ -415,34 +415,58 @@ def _serial(records: Iterable[Any], job: _Job) -> Iterator[ReverifyResult]:
 
 
 _SLICE = 64  # records verified here between two looks at the children's queues
+#: What a child costs before it verifies anything: a spawned interpreter imports fastattest and
+#: cryptography and thaws the metadata (0.25-0.45 s measured on the shared 2-core machine).
+#: Children are started only when the work left is worth more than that (module constants, so
+#: tests can force children on tiny inputs).
+_STARTUP_S = 0.4
+_WORTH = 2.0  # start children when the work left, at this process's rate, exceeds _WORTH x _STARTUP_S
+_RATE_AFTER = 4 * _SLICE  # records verified here before the rate is trusted
+
+
+def _worker_ready() -> bool:
+    """A probe: returns once the child has started and run its initializer."""
+    return _WORKER_JOB is not None
 
 
 def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], workers: int, chunk_size: int,
               method: str, max_in_flight: int) -> Iterator[ReverifyResult]:
-    """``workers`` processes verify: this one and ``workers - 1`` children.
+    """``workers`` processes verify: this one and, when there is work for them, ``workers - 1``
+    children. More workers never make a batch much slower than one:
 
-    Chunks of ``_values`` go to the children, two queued per child so that none waits; while
-    the next chunk to yield is still with a child, this process verifies the following chunk
-    of the input itself, looking every ``_SLICE`` records whether a child needs another chunk
-    (so it works while the children start, and none of them idles). When the input is
-    exhausted, this process also takes back the last chunk still queued for a child rather
-    than wait for it. At most ``max_in_flight`` chunks are held ahead of the consumer."""
+    - this process starts verifying at once, on its own, and measures its rate; children are
+      started only when the work left is worth more than their start-up (a sized input says
+      how much is left; for an iterator, once this process has been busy for ``_STARTUP_S``);
+    - a started child gets chunks only after it answered a probe (it has imported fastattest
+      and thawed the metadata), so no chunk waits in the queue of a child that is not there yet;
+      meanwhile this process goes on verifying;
+    - while the next chunk to yield is with a child, this process verifies the following chunk
+      of the input itself, looking every ``_SLICE`` records whether a child needs another; once
+      the input is exhausted it takes back the last chunk no child has started;
+    - at the end, or when the consumer stops early, the pool is shut down and waited for
+      (``shutdown(wait=True)``): with ``wait=False`` its manager thread outlived the generator
+      and the interpreter's exit hook (``concurrent.futures.process._python_exit``) could wake
+      it through a pipe that thread had already closed, printing "Exception ignored ...
+      OSError: [Errno 9] Bad file descriptor" after the results (CPython gh-83279, gh-125451).
+
+    At most ``max_in_flight`` chunks are held ahead of the consumer."""
     import multiprocessing
+    import time
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = multiprocessing.get_context(method)
     children = workers - 1
-    # the store is serialised once; each child receives it once (initializer), not per chunk.
-    # An executor, not multiprocessing.Pool: a child that dies (OOM killer, crash) breaks its
-    # futures instead of leaving them unfinished forever.
-    pool = ProcessPoolExecutor(children, mp_context=ctx, initializer=_worker_init,
-                               initargs=(freeze_metadata(job.metadata), *job_args))
     outcome, fields = job.outcome, job.fields
+    try:
+        total: int | None = len(records)  # type: ignore[arg-type]
+    except TypeError:
+        total = None  # an iterator: how much is left shows only as it goes
     it = iter(records)
-    # per chunk, in input order: [first index, AsyncResult (None once verified here), values or outcomes]
+    # per chunk, in input order: [first index, Future (None once verified here), values or outcomes]
     pending: deque[list[Any]] = deque()
     cursor = [0, False]  # index of the next record, input exhausted
+    # the pool (once started), its readiness probe, seconds and records verified here
+    st: dict[str, Any] = {"pool": None, "probe": None, "ready": False, "busy": 0.0, "done": 0}
 
     def take() -> list[Any]:
         chunk = list(itertools.islice(it, chunk_size))
@@ -450,7 +474,33 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
             cursor[1] = True
         return chunk
 
+    def maybe_start() -> None:
+        if st["pool"] is not None or cursor[1] or st["done"] < _RATE_AFTER:
+            return  # the first records are the slowest (chains and keys seen for the first time)
+        if total is not None:
+            worth = st["busy"] / st["done"] * (total - cursor[0]) > _WORTH * _STARTUP_S
+        else:
+            worth = st["busy"] > _STARTUP_S
+        if worth:
+            # the store is serialised once; each child receives it once (initializer), not per
+            # chunk. An executor, not multiprocessing.Pool: a child that dies (OOM killer, crash)
+            # breaks its futures instead of leaving them unfinished forever.
+            pool = ProcessPoolExecutor(children, mp_context=multiprocessing.get_context(method),
+                                       initializer=_worker_init, initargs=(freeze_metadata(job.metadata), *job_args))
+            st["pool"] = pool
+            st["probe"] = [pool.submit(_worker_ready) for _ in range(children)]
+
     def feed() -> None:
+        if not st["ready"]:
+            maybe_start()
+            probe = st["probe"]
+            if probe is None or not any(f.done() for f in probe):
+                return
+            for f in probe:
+                if f.done():
+                    f.result()  # a child that died while starting: BrokenProcessPool
+            st["ready"] = True
+        pool = st["pool"]
         queued = sum(1 for e in pending if e[1] is not None and not e[1].done())
         while queued < 2 * children and not cursor[1] and len(pending) < max_in_flight:
             chunk = take()
@@ -465,7 +515,10 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
         out: list[tuple[Any, ...]] = []
         for k in range(0, len(values), _SLICE):
             part = values[k:k + _SLICE]
+            t = time.perf_counter()
             out += [outcome(_values(r, fields)) for r in part] if convert else [outcome(v) for v in part]
+            st["busy"] += time.perf_counter() - t
+            st["done"] += len(part)
             feed()
         return out
 
@@ -473,14 +526,21 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
         while True:
             feed()
             if not pending:
-                break
+                chunk = [] if cursor[1] else take()
+                if not chunk:
+                    break
+                entry: list[Any] = [cursor[0], None, None]  # no child has room (or none is started): verify it here
+                pending.append(entry)
+                cursor[0] += len(chunk)
+                entry[2] = here(chunk, True)
+                continue
             head = pending[0]
             result = head[1]
             if result is not None and not result.done():
                 if not cursor[1] and len(pending) < max_in_flight:
                     chunk = take()
                     if chunk:
-                        entry: list[Any] = [cursor[0], None, None]
+                        entry = [cursor[0], None, None]
                         pending.append(entry)
                         cursor[0] += len(chunk)
                         entry[2] = here(chunk, True)
@@ -507,4 +567,5 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
             f"were delivered, the batch stops at record {delivered}",
         ) from None
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if st["pool"] is not None:
+            st["pool"].shutdown(wait=True, cancel_futures=True)

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from . import certificates
+from . import certificates, issuers
 from .errors import VerificationError
 
 MAX_PATH = 8
@@ -183,12 +183,20 @@ def validate_path(
     if len(x5c) > MAX_PATH:
         raise VerificationError("trust.path_too_long", f"certificate chain is longer than {MAX_PATH}")
     infos = [certificates.load(d) for d in x5c]
-    path = _build(infos, store, anchor_in_chain)
-    if not allow_weak:
-        _check_strength(path)
-    _check_time(path, now)
-    result = tuple(i.der for i in path)
-    start, end = _window(path)
+    tail_key = (x5c[1:], store.serial, anchor_in_chain, allow_weak) if len(x5c) > 1 else None
+    result = _via_known_issuer(infos, store, tail_key, now, allow_weak) if tail_key else None
+    if result is not None and tail_key is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
+        start, end = issuers.window(tail_key)
+        start, end = max(start, infos[0].not_before), min(end, infos[0].not_after)
+    else:
+        path = _build(infos, store, anchor_in_chain)
+        if not allow_weak:
+            _check_strength(path)
+        _check_time(path, now)
+        result = tuple(i.der for i in path)
+        start, end = _window(path)
+        if tail_key and len(path) > 1 and path[1] is infos[1]:
+            issuers.remember(tail_key, tuple(path[1:]))
     _PATHS[key] = (result, start, end)
     if len(_PATHS) > _PATHS_MAX:
         _PATHS.popitem(last=False)
@@ -235,3 +243,28 @@ def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_cha
     what lies beyond the anchor is ignored, since trust stops at the anchor."""
     if start < len(infos) and not anchor_in_chain:
         raise VerificationError("trust.chain_invalid", "x5c holds certificates beyond the trust anchor or out of order")
+
+
+# --------------------------------------------------------------------------- a new leaf under a known issuer
+
+
+def _via_known_issuer(
+    infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple[tuple[bytes, ...], int, bool, bool], now: datetime, allow_weak: bool
+) -> tuple[bytes, ...] | None:
+    """The path for ``infos`` if x5c[1:] was validated before (``issuers``): only the checks
+    ``_build`` makes at depth 0 plus the leaf's strength and validity are left. None: take the
+    full path (which also gives every error its code)."""
+    tail = issuers.lookup(tail_key, now)
+    if tail is None:
+        return None
+    leaf, issuer = infos[0], infos[1]
+    if leaf.der in store or store.issuers_of(leaf):
+        return None  # the leaf is an anchor or hangs directly under one: not this shape
+    _check_extensions(leaf)  # X07, as _build does first
+    if not _issued_by(leaf, issuer):
+        return None
+    if not allow_weak:
+        _check_strength((leaf, issuer))  # X11 for the leaf; the tail passed already
+    _check_time((leaf,), now)  # the tail is valid at now (lookup)
+    return (leaf.der, *tail)
+
