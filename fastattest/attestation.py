@@ -18,16 +18,18 @@ from uuid import UUID
 
 from . import _core, algorithms, certificates, revocation, trust
 from .errors import VerificationError
-from .formats import Context, StatementResult, registry
+from .formats import Context, StatementResult, Verifier, registry
+from .metadata import MetadataEntry
 from .policy import Policy
+from .types import MetadataSource
 
 _DEFAULT_POLICY = Policy()
-_FORMATS = None
+_FORMATS: dict[str, Verifier] | None = None
 _ZERO16 = bytes(16)
 _UNCHAINED = frozenset({"none", "self"})  # nothing to chain: trust is a policy decision (§7.1 step 24)
 
 
-def _formats():
+def _formats() -> dict[str, Verifier]:
     global _FORMATS
     if _FORMATS is None:
         _FORMATS = registry()
@@ -44,11 +46,11 @@ class AttestationResult:
     trusted: bool
     trust_path: tuple[bytes, ...]  # x5c as sent, leaf first
     aaguid: UUID
-    metadata: Any = None  # the MetadataEntry that vouched, if any
+    metadata: MetadataEntry | None = None  # the entry that vouched, if any
     status: str | None = None  # that entry's status in effect at ``now``
     trust_error: str | None = None  # why not trusted (a code), for none/self: None
-    auth_data: Any = field(default=None, repr=False, compare=False)
-    cose_key: Any = field(default=None, repr=False, compare=False)
+    auth_data: _core.AuthenticatorData | None = field(default=None, repr=False, compare=False)
+    cose_key: _core.CoseKey | None = field(default=None, repr=False, compare=False)
     parts: tuple["AttestationResult", ...] = ()
     trust_detail: str | None = None  # with trust_error: what failed, for people (which certificate, why)
 
@@ -92,7 +94,7 @@ def verify_attestation(
     attestation_object: bytes,
     client_data_hash: bytes,
     *,
-    metadata: Any = None,
+    metadata: MetadataSource | None = None,
     trust_anchors: TrustAnchors | None = None,
     now: datetime | None = None,
     policy: Policy | None = None,
@@ -110,7 +112,7 @@ def verify_parsed(
     obj: _core.AttestationObject,
     client_data_hash: bytes,
     anchors: Mapping[str, trust.TrustStore],
-    metadata: Any,
+    metadata: MetadataSource | None,
     now: datetime,
     policy: Policy,
     *,
@@ -121,7 +123,7 @@ def verify_parsed(
     but always applies today's status (FIDO MDS3 §3.2 step 8)."""
     auth_data = obj.auth_data
     # §7.1 step 13 (registration carries attested credential data; F-10, D04)
-    if auth_data.credential_public_key is None:
+    if auth_data.credential_public_key is None or auth_data.aaguid is None:
         raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
     cose_key = algorithms.parse_cose_key(auth_data.credential_public_key)  # validated; no key object yet
     # §7.1 step 20: fmt is matched case-sensitively against supported formats (F01)
@@ -140,7 +142,7 @@ def _assess(
     st: StatementResult,
     aaguid_bytes: bytes,
     anchors: Mapping[str, trust.TrustStore],
-    metadata: Any,
+    metadata: MetadataSource | None,
     now: datetime,
     policy: Policy,
     status_time: datetime,

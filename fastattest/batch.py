@@ -27,7 +27,7 @@ import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from . import _core, certificates
@@ -35,6 +35,7 @@ from .attestation import TrustAnchors, aware_now, prepare_anchors, verify_parsed
 from .errors import VerificationError
 from .policy import Policy
 from .response import b64decode, b64encode
+from .types import MetadataSource, ReverifyAt, ReverifyMode
 
 __all__ = ["ReverifyResult", "reverify", "freeze_metadata", "thaw_metadata", "CHANGES"]
 
@@ -49,7 +50,7 @@ class ReverifyResult(NamedTuple):
     """The outcome of re-verifying one stored record. Immutable (a tuple: cheap to build, to
     pickle between processes, and without a per-instance ``__dict__``)."""
 
-    index: int  # position in the input
+    index: int  # type: ignore[assignment]  # position in the input (the contract's name; shadows tuple.index)
     valid: bool  # the statement and its signature still verify
     trusted: bool  # chains to an anchor of the new metadata and no status rejects it
     status: str | None  # the vouching entry's status today, or None
@@ -75,15 +76,15 @@ class ReverifyResult(NamedTuple):
 # --------------------------------------------------------------------------- shipping metadata
 
 
-def freeze_metadata(store: Any) -> bytes:
+def freeze_metadata(store: MetadataSource | None) -> bytes:
     """Serialise a metadata store once, to send it to worker processes. A ``MetadataStore``
     pickles as its payload; the receiving process indexes it again and parses certificates
     lazily."""
     return pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def thaw_metadata(frozen: bytes) -> Any:
-    return pickle.loads(frozen)
+def thaw_metadata(frozen: bytes) -> MetadataSource | None:
+    return cast("MetadataSource | None", pickle.loads(frozen))
 
 
 # --------------------------------------------------------------------------- one record
@@ -95,7 +96,7 @@ _sha256 = hashlib.sha256
 _new = tuple.__new__  # builds a ReverifyResult without NamedTuple's Python-level __new__
 
 
-def _utc(value: Any) -> datetime:
+def _utc(value: object) -> datetime:
     if type(value) is str:
         value = datetime.fromisoformat(value)
     elif not isinstance(value, datetime):
@@ -150,7 +151,7 @@ class _Job:
     ReverifyResult fields after ``index`` (a plain tuple: cheap to build, and compact between
     processes); it never raises for a bad record."""
 
-    def __init__(self, metadata: Any, policy: Policy | None, at: str, mode: str,
+    def __init__(self, metadata: MetadataSource | None, policy: Policy | None, at: str, mode: str,
                  trust_anchors: TrustAnchors | None, now: datetime | None) -> None:
         self.today = now or datetime.now(timezone.utc)
         self.metadata = metadata
@@ -177,10 +178,10 @@ class _Job:
         if cdj is not None:
             return _sha256(_b64(cdj, "client_data_json")).digest()  # §7.1 step 12
         if cdh is not None:
-            cdh = _b64(cdh, "client_data_hash")
-            if len(cdh) != 32:
+            digest = _b64(cdh, "client_data_hash")
+            if len(digest) != 32:
                 raise VerificationError("batch.record_invalid", "client_data_hash is not 32 bytes")
-            return cdh
+            return digest
         raise VerificationError("batch.record_invalid", "record lacks client_data_json (or client_data_hash)")
 
     @staticmethod
@@ -254,7 +255,7 @@ class _Job:
                 fmt, stmt, ad = obj.fmt, obj.att_stmt, obj.auth_data.raw
                 if obj.auth_data.aaguid is None:
                     raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
-            x5c = stmt.get("x5c")
+            x5c = stmt.get("x5c") if type(stmt) is dict else None  # compound (§8.9): an array
             key = (fmt, ad[37:53], tuple(x5c) if type(x5c) is list else ())  # §6.5.2: AAGUID after rpIdHash, flags, signCount
         group = self.groups.get(key)
         if group is None:
@@ -361,11 +362,11 @@ def _worker_chunk(chunk: list[Any]) -> tuple[list[tuple[Any, ...]], list[int]]:
 
 def reverify(
     records: Iterable[Any],
-    metadata: Any = None,
+    metadata: MetadataSource | None = None,
     policy: Policy | None = None,
     workers: int = 1,
-    at: str = "registration",
-    mode: str = "full",
+    at: ReverifyAt = "registration",
+    mode: ReverifyMode = "full",
     trust_anchors: TrustAnchors | None = None,
     chunk_size: int = 1024,
     *,
@@ -576,7 +577,7 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
                 chunk = [] if cursor[1] else take()
                 if not chunk:
                     break
-                entry = [cursor[0], None, None]  # no child has room (or none is started): verify it here
+                entry: list[Any] = [cursor[0], None, None]  # no child has room (or none is started): verify it here
                 pending.append(entry)
                 cursor[0] += len(chunk)
                 entry[2] = here(chunk, True)

@@ -30,6 +30,7 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 from cryptography.utils import CryptographyDeprecationWarning
 
 from .errors import FastAttestError, MetadataError, VerificationError
+from .types import ReverifyMode
 
 USAGE_ERROR = 2
 INCOMPLETE = 3  # reverify stopped before the end of its input (a worker process died)
@@ -244,7 +245,7 @@ def cmd_reverify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 raise _UsageError(f"--out: cannot write {args.out}: {exc.strerror}") from None
         total = _count_lines(f)
         progress = _Progress(total, err, args.progress if args.progress is not None else err.isatty())
-        mode = "trust" if args.trust_only else "full"
+        mode: ReverifyMode = "trust" if args.trust_only else "full"
         if args.dask:
             results: Iterable[Any] = _dask_results(args, store, mode, now, policy)
         else:
@@ -279,7 +280,7 @@ def _dask_results(args: argparse.Namespace, store: Any, mode: str, now: datetime
     except ImportError as exc:
         raise _UsageError(f"--dask needs the 'distributed' package ({exc.name or exc}): pip install 'fastattest[dask]'") from None
     try:
-        client = Client(args.dask, timeout=args.dask_timeout)
+        client = Client(args.dask, timeout=args.dask_timeout)  # type: ignore[no-untyped-call]  # distributed leaves Client.__init__ unannotated
     except (OSError, TimeoutError, ValueError) as exc:
         raise _UsageError(f"--dask: cannot connect to the Dask scheduler at {args.dask}: {exc}") from None
     with client:
@@ -573,7 +574,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             # real attestation certificates (e.g. some TPM AIK certificates) have non-positive
             # serial numbers; cryptography's notice about them is for developers, not CLI users
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            return args.func(args, out, err)
+            rc: int = args.func(args, out, err)
+            return rc
     except _UsageError as exc:
         err.write(f"fastattest: {exc}\n")
         return USAGE_ERROR

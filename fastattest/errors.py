@@ -20,7 +20,7 @@ class FastAttestError(Exception):
         self.message = message or CODES.get(code, code)
         super().__init__(f"{self.message} [{code}]")
 
-    def __reduce__(self):  # picklable across worker processes
+    def __reduce__(self) -> tuple[type[FastAttestError], tuple[str, str]]:  # picklable across worker processes
         return (type(self), (self.code, self.message))
 
 

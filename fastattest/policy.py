@@ -4,11 +4,14 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Iterable
 from uuid import UUID
 
 from . import revocation, tpm_vendors as _tpm_vendors
 from .algorithms import DEFAULT_CREDENTIAL_ALGORITHMS
+from .metadata import MetadataEntry
+from .types import CertificationLevel, CounterRegression, UserVerification
 
 #: MDS3 AuthenticatorStatus values that refuse a registration by default (FIDO MDS3 §3.1.4;
 #: conformance MDS F-2). RETIRED is informational by default.
@@ -92,13 +95,13 @@ class Policy:
     """
 
     require_trusted: bool = False
-    user_verification: str = "preferred"
+    user_verification: UserVerification = "preferred"
     algorithms: frozenset[int] = DEFAULT_CREDENTIAL_ALGORITHMS
     rejected_statuses: frozenset[str] = DEFAULT_REJECTED_STATUSES
     allowed_aaguids: frozenset[UUID] | None = None
     require_user_presence: bool = True
     strict_cbor: bool = False
-    counter_regression: str = "reject"
+    counter_regression: CounterRegression = "reject"
     allow_cross_origin: bool = False
     top_origins: tuple[str, ...] = ()
     android_key_tee_only: bool = True
@@ -112,7 +115,34 @@ class Policy:
     tpm_vendors: frozenset[str] = frozenset()
     blocked_aaguids: frozenset[UUID] | None = None
     allow_synced: bool = True
-    min_certification_level: int | None = None
+    min_certification_level: CertificationLevel | None = None
+
+    if TYPE_CHECKING:  # what the constructor accepts; __post_init__ normalises to the field types
+        def __init__(
+            self,
+            require_trusted: bool = False,
+            user_verification: UserVerification = "preferred",
+            algorithms: Iterable[int] = DEFAULT_CREDENTIAL_ALGORITHMS,
+            rejected_statuses: Iterable[str] = DEFAULT_REJECTED_STATUSES,
+            allowed_aaguids: Iterable[UUID | str | bytes] | None = None,
+            require_user_presence: bool = True,
+            strict_cbor: bool = False,
+            counter_regression: CounterRegression = "reject",
+            allow_cross_origin: bool = False,
+            top_origins: Iterable[str] = (),
+            android_key_tee_only: bool = True,
+            compound_require_all: bool = True,
+            safetynet_max_age: int = 60,
+            safetynet_require_cts: bool = True,
+            allow_weak_certificates: bool = False,
+            crls: bytes | str | Sequence[bytes | bytearray | str] | None = (),
+            require_crls: bool = False,
+            allow_fido_conformance_tpm_vendor: bool = False,
+            tpm_vendors: Iterable[str] = frozenset(),
+            blocked_aaguids: Iterable[UUID | str | bytes] | None = None,
+            allow_synced: bool = True,
+            min_certification_level: CertificationLevel | None = None,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         # A configuration mistake is a TypeError / ValueError here, at construction: never a
@@ -129,7 +159,7 @@ class Policy:
         algs = _collection("algorithms", self.algorithms)
         if any(not isinstance(a, int) or isinstance(a, bool) for a in algs):
             raise TypeError("Policy.algorithms must hold COSE algorithm identifiers (int)")
-        object.__setattr__(self, "algorithms", frozenset(int(a) for a in algs))  # type: ignore[call-overload]
+        object.__setattr__(self, "algorithms", frozenset(int(a) for a in algs))
         statuses = _collection("rejected_statuses", self.rejected_statuses)
         if any(not isinstance(x, str) for x in statuses):
             raise TypeError("Policy.rejected_statuses must hold MDS3 AuthenticatorStatus names (str)")
@@ -218,7 +248,7 @@ def _aaguid_set(name: str, values: Any) -> frozenset[UUID]:
     return frozenset(out)
 
 
-def certification_level(entry: Any, now: datetime | date | None = None) -> int:
+def certification_level(entry: MetadataEntry | None, now: datetime | date | None = None) -> int:
     """The FIDO certification level (0-3) in effect at ``now`` in a metadata entry's status
     reports (MDS3 §3.1.3): the highest level of the FIDO_CERTIFIED* reports whose
     effectiveDate has come, unless a later NOT_FIDO_CERTIFIED report withdrew it (0)."""

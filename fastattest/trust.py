@@ -154,7 +154,7 @@ def _check_time(infos: Sequence[certificates.CertInfo], now: datetime) -> None:
 
 
 # (x5c, store) -> (path, not_before, not_after). Bounded LRU.
-_PATHS: OrderedDict[tuple[tuple[bytes, ...], int], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
+_PATHS: OrderedDict[tuple[tuple[bytes, ...], int, bool, bool], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
 _PATHS_MAX = 8192
 
 
@@ -185,7 +185,7 @@ def validate_path(
     infos = [certificates.load(d) for d in x5c]
     tail_key = (x5c[1:], store.serial, anchor_in_chain, allow_weak) if len(x5c) > 1 else None
     result = _via_known_issuer(infos, store, tail_key, now, allow_weak) if tail_key else None
-    if result is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
+    if result is not None and tail_key is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
         start, end = issuers.window(tail_key)
         start, end = max(start, infos[0].not_before), min(end, infos[0].not_after)
     else:
@@ -249,7 +249,7 @@ def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_cha
 
 
 def _via_known_issuer(
-    infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple, now: datetime, allow_weak: bool
+    infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple[tuple[bytes, ...], int, bool, bool], now: datetime, allow_weak: bool
 ) -> tuple[bytes, ...] | None:
     """The path for ``infos`` if x5c[1:] was validated before (``issuers``): only the checks
     ``_build`` makes at depth 0 plus the leaf's strength and validity are left. None: take the

@@ -15,7 +15,7 @@ from asn1crypto import core
 
 from .. import certificates, trust
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
 from .android_key import spki
 
@@ -24,7 +24,7 @@ _FIELDS = frozenset({"x5c", "alg"})
 PINNED_ROOTS = ("apple-webauthn-root-ca.pem",)
 
 
-class AppleNonce(core.Sequence):
+class AppleNonce(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     _fields = [("nonce", core.OctetString, {"explicit": 1})]
 
 
@@ -47,7 +47,7 @@ def pinned_anchors() -> trust.TrustStore:
     return pinned_store(PINNED_ROOTS)
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.8 syntax: {x5c: [credCert, *caCert]}
     if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
         raise VerificationError("format.statement_malformed", "apple statement has unexpected keys")

@@ -30,6 +30,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -138,7 +139,7 @@ class MetadataService:
         """:meth:`MetadataStore.lookup` on the current store: what attestation verification calls."""
         return self._store.lookup(aaguid, leaf_key_identifier)
 
-    def entry(self, aaguid: Any) -> MetadataEntry | None:
+    def entry(self, aaguid: uuid.UUID | str | bytes) -> MetadataEntry | None:
         return self._store.entry(aaguid)
 
     def __len__(self) -> int:
