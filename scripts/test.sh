@@ -22,3 +22,7 @@ PY=${PYTHON:-python3}
 ./scripts/portable.sh
 # the manylinux wheel, installed alone in a fresh venv: smoke test, demo, offline metadata, the tests
 ./scripts/wheel.sh
+# the package and a typed user program under mypy --strict; the core's stubs against the built module
+./scripts/typecheck.sh
+# the documentation site, every warning an error
+./scripts/docs.sh
