@@ -46,17 +46,10 @@ command -v clang >/dev/null || die "clang is not installed"
 say "$(clang --version | head -1)"
 
 # --- 2. Python with the targets' dependencies ------------------------------------------------
-PY=${FUZZ_PYTHON:-}  # not PYTHON: scripts/test.sh uses that for the interpreter it builds .venv from
-if [ -z "$PY" ]; then
-  if [ ! -x .venv/bin/python ]; then
-    say "creating .venv with '.[test]'"
-    python3 -m venv .venv
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
-  fi
-  PY=$ROOT/.venv/bin/python
-fi
-"$PY" - <<'PYEOF' || die "a dependency of the fuzz targets is missing from $PY (pip install -e '.[test]')"
+# The targets import the test extra; the builds below run setup.py directly, so they also need the
+# build-system requirements (Cython, setuptools), which a pip-installed venv does not keep.
+check_modules() {
+  "$1" - <<'PYEOF'
 import importlib, sys
 missing = []
 for m in ("atheris", "cbor2", "cryptography", "asn1crypto", "Cython", "pytest", "hypothesis", "setuptools"):
@@ -68,6 +61,38 @@ if missing:
     print("missing:", ", ".join(missing), file=sys.stderr)
     sys.exit(1)
 PYEOF
+}
+build_requires() {
+  "$1" - <<'PYEOF'
+import pathlib, re
+text = pathlib.Path("pyproject.toml").read_text()
+try:
+    import tomllib
+    reqs = tomllib.loads(text)["build-system"]["requires"]
+except ModuleNotFoundError:  # Python 3.10
+    reqs = re.findall(r'"([^"]+)"', re.search(r"\[build-system\][^\[]*?requires\s*=\s*\[([^\]]*)\]", text, re.S).group(1))
+print(" ".join(reqs))
+PYEOF
+}
+PY=${FUZZ_PYTHON:-}  # not PYTHON: scripts/test.sh uses that for the interpreter it builds .venv from
+if [ -z "$PY" ]; then
+  if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    python3 -m venv .venv
+    .venv/bin/python -m pip install -q --upgrade pip
+  fi
+  PY=$ROOT/.venv/bin/python
+  if ! check_modules "$PY" 2>/dev/null; then
+    say "installing the build requirements into .venv"
+    # shellcheck disable=SC2046
+    "$PY" -m pip install -q $(build_requires "$PY")
+  fi
+  if ! check_modules "$PY" 2>/dev/null; then
+    say "installing '.[test]' into .venv"
+    "$PY" -m pip install -q -e '.[test]'
+  fi
+fi
+check_modules "$PY" || die "a dependency of the fuzz targets is missing from $PY (pip install $(build_requires "$PY") -e '.[test]')"
 SITE=$("$PY" -c 'import atheris, os; print(os.path.dirname(os.path.dirname(atheris.__file__)))')
 PRELOAD=$SITE/asan_with_fuzzer.so
 [ -f "$PRELOAD" ] || die "atheris has no asan_with_fuzzer.so in $SITE (a wheel without sanitizer runtimes?)"
