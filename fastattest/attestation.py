@@ -44,7 +44,11 @@ class AttestationResult:
     fmt: str
     attestation_type: str
     trusted: bool
-    trust_path: tuple[bytes, ...]  # x5c as sent, leaf first
+    #: trusted: the validated path, leaf first, ending at the anchor that vouched (the caller's,
+    #: the format's pinned root or the metadata entry's), nothing after it; certificates x5c
+    #: carried beyond that anchor (a root copy, a cross-certificate, anything) are not reported.
+    #: Not trusted: no anchor vouched, and this is the statement's x5c as sent, unvalidated.
+    trust_path: tuple[bytes, ...]
     aaguid: UUID
     metadata: MetadataEntry | None = None  # the entry that vouched, if any
     status: str | None = None  # that entry's status in effect at ``now``
@@ -155,7 +159,8 @@ def _assess(
         trusted = all(ok) if policy.compound_require_all else any(ok)
         first_err = next((p.trust_error for p in parts if not p.trusted), None)
         entry = next((p.metadata for p in parts if p.metadata is not None), None)
-        return AttestationResult(fmt, st.attestation_type, trusted, st.trust_path, aaguid, entry,
+        # the combination's path is its first statement's, as that statement's assessment reports it
+        return AttestationResult(fmt, st.attestation_type, trusted, parts[0].trust_path, aaguid, entry,
                                  parts[0].status if parts else None, None if trusted else first_err, parts=parts)
     if st.attestation_type in _UNCHAINED or not st.trust_path:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid)
@@ -193,13 +198,13 @@ def _assess(
                                      entry.status_at(status_time) if entry is not None else None, code,
                                      trust_detail=problem[1])
     if entry is None:
-        return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid)
+        return AttestationResult(fmt, st.attestation_type, True, path, aaguid)
     # FIDO MDS3 §3.2 step 8 / catalogue X10: the status in effect decides
     status = entry.status_at(status_time)
     rejected = entry.rejection(path, status_time, policy.rejected_statuses)
     if rejected is not None:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, entry, rejected, "policy.status_rejected")
-    return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid, entry, status)
+    return AttestationResult(fmt, st.attestation_type, True, path, aaguid, entry, status)
 
 
 def client_data_hash(client_data_json: bytes) -> bytes:

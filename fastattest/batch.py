@@ -34,7 +34,7 @@ from . import _core, certificates
 from .attestation import TrustAnchors, aware_now, prepare_anchors, verify_parsed
 from .errors import VerificationError
 from .policy import Policy
-from .response import b64decode, b64encode
+from .response import b64decode
 from .types import MetadataSource, ReverifyAt, ReverifyMode
 
 __all__ = ["ReverifyResult", "reverify", "freeze_metadata", "thaw_metadata", "CHANGES"]
@@ -263,7 +263,7 @@ class _Job:
             chain = obj.att_stmt.get("x5c") if type(obj.att_stmt) is dict else None
             chain = tuple(chain) if type(chain) is list else ()
             if stored and (obj.fmt != fmt or str(UUID(bytes=obj.auth_data.aaguid)) != aaguid_text
-                           or tuple(b64encode(c) for c in chain) != tuple(b64encode(_b64(c, "trust_path")) for c in path)):
+                           or not _path_agrees(chain, tuple(_b64(c, "trust_path") for c in path))):
                 raise VerificationError("batch.record_invalid", "stored fmt, aaguid or trust_path disagree with the attestation object")
             group = self.groups[key] = _Group(self, obj.fmt, obj.auth_data.aaguid, chain)
         slot = bisect.bisect_right(group.bounds, when)
@@ -313,6 +313,19 @@ class _Group:
 
 
 _EPSILON = timedelta(microseconds=1)
+
+
+def _path_agrees(x5c: tuple[Any, ...], stored: tuple[bytes, ...]) -> bool:
+    """Whether a stored trust_path can be what registration reported for this x5c: the x5c as
+    sent (not trusted, or stored before trust_path became the validated path), or a validated
+    path, i.e. x5c's leading certificates then the anchor that vouched (which x5c may or may not
+    carry). The verdict itself never comes from the stored path: a full verification decides."""
+    sent = tuple(bytes(c) for c in x5c if isinstance(c, (bytes, bytearray)))
+    if len(sent) != len(x5c):
+        return False
+    if not stored:
+        return not sent
+    return bool(sent) and len(stored) - 1 <= len(sent) and stored[:-1] == sent[: len(stored) - 1] and stored[0] == sent[0]
 
 
 def _changed(was_trusted: Any, was_status: str | None, trusted: bool, status: str | None,

@@ -166,7 +166,12 @@ def validate_path(
     anchor_in_chain: bool = False,
     allow_weak: bool = False,
 ) -> tuple[bytes, ...]:
-    """Validate x5c (leaf first) to an anchor of ``store`` at ``now``; return the path, anchor last.
+    """Validate x5c (leaf first) to an anchor of ``store`` at ``now``; return the validated path:
+    x5c's certificates up to the one the anchor issued, then the anchor (the store's copy), and
+    nothing after it. What x5c carries beyond the anchor is never returned: ignored where the
+    chain may carry its own root (``anchor_in_chain``, RFC 5280 §6 path building stops at the
+    anchor), refused otherwise (X04/X05), except a cross-certificate of the anchor, skipped.
+    Before the anchor x5c must be ordered, each certificate issued by the next (X04).
 
     ``anchor_in_chain``: whether x5c may itself contain the anchor (android-key chains and the
     MDS BLOB do; packed, tpm and fido-u2f attestations must not, conformance X05).
@@ -222,8 +227,8 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
             if _issued_by(info, anchor):
                 _check_ca(anchor, depth)
                 rest = infos[depth + 1 :]
-                if rest and rest[0].der == anchor.der and anchor.issuer != anchor.subject:
-                    rest = rest[1:]  # x5c also carries the intermediate that metadata lists as anchor
+                if rest and _certifies_anchor(rest[0], anchor):
+                    rest = rest[1:]  # the intermediate that metadata lists as anchor, or a cross-certificate of the root
                 elif rest and rest[0].der == anchor.der and not anchor_in_chain:
                     raise VerificationError("trust.chain_invalid", "x5c must not contain the root certificate")
                 _nothing_after(rest, 0, anchor_in_chain)
@@ -236,6 +241,16 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
         if nxt.issuer == nxt.subject and infos[depth + 1].der not in store:
             raise VerificationError("trust.untrusted_root", "x5c ends at a self-signed certificate that is not a trust anchor")
     raise VerificationError("trust.untrusted_root", "the certificate chain does not end at a trust anchor")
+
+
+def _certifies_anchor(info: certificates.CertInfo, anchor: certificates.CertInfo) -> bool:
+    """Whether an x5c certificate just past the anchor is a certificate for the anchor itself
+    that is not a self-signed root copy (X05): the anchor's own bytes when the anchor is an
+    intermediate, or another CA's certificate for the anchor's name and key (a cross-certificate,
+    which real chains carry). Trust stops at the anchor, so it is skipped, never put on the path."""
+    if info.issuer == info.subject:
+        return False
+    return info.der == anchor.der or (info.subject == anchor.subject and info.spki == anchor.spki)
 
 
 def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_chain: bool) -> None:

@@ -26,3 +26,4 @@ PY=${PYTHON:-python3}
 ./scripts/typecheck.sh
 # the documentation site, every warning an error
 ./scripts/docs.sh
+./scripts/fuzz-ci.sh  # coverage-guided fuzzing with floors + ASan/UBSan (fuzz/README.md)

@@ -22,6 +22,9 @@ from fastattest import Credential, RelyingParty, VerificationError, _core, algor
 from fastattest import certificates, client_data, response, trust
 from fastattest.errors import FastAttestError
 
+# scripts/sanitize.sh runs these under ASan beside the fuzzers: time budgets scale, the work does not
+TIME_FACTOR = float(os.environ.get("FASTATTEST_TIME_FACTOR", "1"))
+
 RP_ID, ORIGIN = "example.com", "https://example.com"
 P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
 
@@ -59,7 +62,7 @@ def test_C13_deep_nesting_in_attestation_object() -> None:
     ao = b"\xa3" + b"\x63fmt" + b"\x64none" + b"\x67attStmt" + deep + b"\x68authData\x40"
     t = time.perf_counter()
     assert code_of(parse_attestation_object, ao) == "cbor.depth_exceeded"
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
 
 
 def test_C14_nested_tags_in_attestation_object() -> None:
@@ -185,7 +188,7 @@ def test_R01_100MB_input() -> None:
     assert code_of(_core.cbor_decode, big) == "input.too_large"
     assert code_of(parse_attestation_object, big) == "input.too_large"
     assert code_of(_core.parse_authenticator_data, big) == "input.too_large"
-    assert time.perf_counter() - t < 0.5
+    assert time.perf_counter() - t < 0.5 * TIME_FACTOR
 
 
 def test_R01_100MB_response_through_register(challenge: bytes) -> None:
@@ -212,7 +215,7 @@ def test_R02_hundred_thousand_entries_hit_the_count_cap(challenge: bytes) -> Non
     arr = b"\x9a" + (100_000).to_bytes(4, "big") + b"\x00" * 100_000
     t = time.perf_counter()
     assert code_of(_core.cbor_decode, arr) == "cbor.count_exceeded"
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
     # authenticator extensions (ED flag) with 10^5 entries, through register
     ext = b"\xba" + (100_000).to_bytes(4, "big") + b"".join(cbor2.dumps(i) + b"\x00" for i in range(100_000))
     key = sa.cose_key(-7, ec.generate_private_key(ec.SECP256R1()).public_key())
@@ -236,7 +239,7 @@ def test_R03_16384_bit_rsa_signature_check_is_bounded() -> None:
     cose, pub = algorithms.load_cose_key(cbor2.dumps(_rsa_cose(16384)))
     t = time.perf_counter()
     assert code_of(algorithms.verify, cose.alg, pub, b"\x01" * 2048, b"data", "signature.invalid") == "signature.invalid"
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
 
 
 def test_R04_many_certs_same_subject_bounded() -> None:
@@ -248,7 +251,7 @@ def test_R04_many_certs_same_subject_bounded() -> None:
     t = time.perf_counter()
     assert code_of(trust.validate_path, x5c, store) in ("trust.untrusted_root", "trust.chain_invalid",
                                                        "trust.constraints")
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
     assert code_of(trust.validate_path, x5c * 2, store) == "trust.path_too_long"
 
 

@@ -50,7 +50,7 @@ class Context:
 @dataclass(slots=True)
 class StatementResult:
     attestation_type: str  # "basic" | "attca" | "anonca" | "self" | "none"
-    trust_path: tuple[bytes, ...] = ()  # x5c as sent, leaf first
+    trust_path: tuple[bytes, ...] = ()  # x5c as sent, leaf first (unvalidated: attestation.py validates it)
     #: anchors the format itself pins (Apple, Google), tried besides the caller's and metadata's
     pinned_anchors: trust.TrustStore | None = None
     #: whether x5c may legitimately carry its own root (android-key)
