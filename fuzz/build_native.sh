@@ -19,13 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SANITIZE=0
 if [ "${1:-}" = "--sanitize" ]; then SANITIZE=1; shift; fi
-PY=${PYTHON:-}
-if [ -z "$PY" ]; then
-  for c in .venv/bin/python python3; do
-    if [ -x "$c" ] || command -v "$c" >/dev/null; then PY=$c; break; fi
-  done
-fi
-PY=$(command -v "$PY" || echo "$PY"); case $PY in /*) ;; *) PY=$PWD/$PY;; esac
+. scripts/_python.sh
 DIR=${1:-/tmp/fastattest-fuzz-native}
 command -v clang >/dev/null || { echo "clang not found (apt-get install clang)" >&2; exit 2; }
 

@@ -8,13 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
-PY=${PYTHON:-}
-if [ -z "$PY" ]; then
-  for c in .venv/bin/python python3; do
-    if [ -x "$c" ] || command -v "$c" >/dev/null; then PY=$c; break; fi
-  done
-fi
-PY=$(command -v "$PY" || echo "$PY"); case $PY in /*) ;; *) PY=$SRC/$PY;; esac
+. scripts/_python.sh
 if [ $# -ge 1 ]; then DIR=$1; else DIR=$(mktemp -d /tmp/fastattest-portable.XXXXXX); trap 'rm -rf "$DIR"' EXIT; fi
 
 rm -rf "$DIR" && mkdir -p "$DIR"

@@ -10,13 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
-PY=${PYTHON:-}
-if [ -z "$PY" ]; then
-  for c in .venv/bin/python python3; do
-    if [ -x "$c" ] || command -v "$c" >/dev/null; then PY=$c; break; fi
-  done
-fi
-PY=$(command -v "$PY" || echo "$PY"); case $PY in /*) ;; *) PY=$SRC/$PY;; esac
+. scripts/_python.sh
 DIR=${1:-/tmp/fastattest-sanitize}
 die() { echo "sanitize: FAIL: $*" >&2; exit 1; }
 

@@ -13,13 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
-PY=${PYTHON:-}
-if [ -z "$PY" ]; then
-  for c in .venv/bin/python python3; do
-    if [ -x "$c" ] || command -v "$c" >/dev/null; then PY=$c; break; fi
-  done
-fi
-PY=$(command -v "$PY" || echo "$PY"); case $PY in /*) ;; *) PY=$SRC/$PY;; esac
+. scripts/_python.sh
 if [ $# -ge 1 ]; then OUT=$1; rm -rf "$OUT"; mkdir -p "$OUT"; else OUT=$(mktemp -d /tmp/fastattest-wheel.XXXXXX); trap 'rm -rf "$OUT"' EXIT; fi
 step() { printf '\n== %s\n' "$*"; }
 
