@@ -138,9 +138,17 @@ class CertInfo:
     not_after: datetime
     spki: bytes
     public_key: Any
-    key_identifier: str  # RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value
     extensions: dict[str, Extension]
     _decoded: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def key_identifier(self) -> str:
+        """RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value, lowercase hex.
+        Computed when first read: only metadata lookups by key identifier (zero AAGUID) need it."""
+        kid = self._decoded.get("key_identifier")
+        if kid is None:
+            kid = self._decoded["key_identifier"] = _key_identifier_of_spki(self.spki)
+        return kid
 
     @property
     def signature_hash(self) -> hashes.HashAlgorithm | None:
@@ -232,51 +240,72 @@ def _parse(der: bytes) -> CertInfo:
         seq = _der.children(der, f[2], f[3])
         if len(seq) != 1 or seq[0][0] != 0x30:
             raise _der.DerError("extensions is not a SEQUENCE")
-        for etag, _, es, ee in _der.children(der, seq[0][2], seq[0][3]):
-            parts = _der.children(der, es, ee)
-            if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
-                raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
-            critical = False
-            if len(parts) == 3:
-                if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
-                    raise _der.DerError("an extension's critical flag is not a BOOLEAN")
-                critical = der[parts[1][2]] != 0
-            ext_oid = _der.oid(der[parts[0][2]:parts[0][3]])
-            if ext_oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
-                raise _der.DerError(f"the {_EXTENSION_NAMES.get(ext_oid, ext_oid)} extension appears twice")
-            extensions[ext_oid] = Extension(ext_oid, critical, der[parts[-1][2]:parts[-1][3]])
+        for _, eh, _, ee in _der.children(der, seq[0][2], seq[0][3]):
+            ext = _extension(der[eh:ee])
+            if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
+                raise _der.DerError(f"the {ext.name} extension appears twice")
+            extensions[ext.oid] = ext
     spki = der[spki_f[1]:spki_f[3]]
     public_key = serialization.load_der_public_key(spki)
+    t0, t1 = times
     return CertInfo(
         der=der,
         tbs=tbs,
-        signature_algorithm=_der.oid(der[alg_parts[0][2]:alg_parts[0][3]]),
+        signature_algorithm=_oid(der[alg_parts[0][2]:alg_parts[0][3]]),
         signature_algorithm_der=outer_alg,
         signature=bits[1:],
         version=version,
         serial=_der.integer(der[serial_f[2]:serial_f[3]]),
-        issuer=Name(der[issuer_f[1]:issuer_f[3]], _der.parse_name(der, issuer_f[2], issuer_f[3])),
-        subject=Name(der[subject_f[1]:subject_f[3]], _der.parse_name(der, subject_f[2], subject_f[3])),
-        not_before=_der.parse_time(times[0][0], der[times[0][2]:times[0][3]]),
-        not_after=_der.parse_time(times[1][0], der[times[1][2]:times[1][3]]),
+        issuer=_name(der[issuer_f[1]:issuer_f[3]], issuer_f[2] - issuer_f[1]),
+        subject=_name(der[subject_f[1]:subject_f[3]], subject_f[2] - subject_f[1]),
+        not_before=_time(t0[0], der[t0[2]:t0[3]]),
+        not_after=_time(t1[0], der[t1[2]:t1[3]]),
         spki=spki,
         public_key=public_key,
-        key_identifier=_key_identifier_of_spki(der, spki_f),
         extensions=extensions,
     )
 
 
-def _key_identifier_of_spki(der: bytes, spki_f: tuple[int, int, int, int]) -> str:
-    parts = _der.children(der, spki_f[2], spki_f[3])
+# Parts that repeat from certificate to certificate (an issuer's name, a model's subject, the
+# same extensions, OIDs, validity times) are decoded once per distinct encoding: the result
+# depends on the bytes alone. A decoding error is not cached: it raises again.
+_oid = _der.oid  # cached there
+_time = lru_cache(maxsize=4096)(_der.parse_time)
+
+
+@lru_cache(maxsize=4096)
+def _name(der: bytes, header: int) -> Name:
+    """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``."""
+    return Name(der, _der.parse_name(der, header, len(der)))
+
+
+@lru_cache(maxsize=4096)
+def _extension(der: bytes) -> Extension:
+    """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }."""
+    etag, es, ee = _der.tlv(der, 0, len(der))
+    parts = _der.children(der, es, ee)
+    if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
+        raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
+    critical = False
+    if len(parts) == 3:
+        if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
+            raise _der.DerError("an extension's critical flag is not a BOOLEAN")
+        critical = der[parts[1][2]] != 0
+    return Extension(_oid(der[parts[0][2]:parts[0][3]]), critical, der[parts[-1][2]:parts[-1][3]])
+
+
+def _key_identifier_of_spki(spki: bytes) -> str:
+    _, s, e = _der.tlv(spki, 0, len(spki))
+    parts = _der.children(spki, s, e)
     if len(parts) != 2 or parts[1][0] != 0x03 or parts[1][3] == parts[1][2]:
         raise _der.DerError("subjectPublicKeyInfo is not SEQUENCE { algorithm, BIT STRING }")
-    return hashlib.sha1(der[parts[1][2] + 1:parts[1][3]]).hexdigest()  # drop the unused-bits octet
+    return hashlib.sha1(spki[parts[1][2] + 1:parts[1][3]]).hexdigest()  # drop the unused-bits octet
 
 
 def key_identifier(public_key: Any) -> str:
     """Lowercase hex SHA-1 of the subjectPublicKey bit string (not the whole SPKI)."""
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return _key_identifier_of_spki(spki, (0x30, 0) + _der.tlv(spki, 0, len(spki))[1:])
+    return _key_identifier_of_spki(spki)
 
 
 # ------------------------------------------------------------------ signatures over the TBS bytes
@@ -342,11 +371,30 @@ def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], Any]) -> Any:
     return value
 
 
+# The decoders below depend on the extension's bytes alone, so each is cached by them: the
+# extensions a device model repeats (basicConstraints, keyUsage, EKU, a TPM's SAN) are decoded
+# once, not once per certificate. The simple ones are read with ``_der``; a failure raises.
+@lru_cache(maxsize=1024)
 def _basic_constraints(value: bytes) -> BasicConstraints:
-    # Decoded leniently: a DEFAULT value encoded explicitly (cA FALSE, which an older Chrome
-    # virtual authenticator sends) means what it says, though DER would omit it (X.690 §11.5).
-    native = _ax.BasicConstraints.load(value, strict=True).native
-    return BasicConstraints(bool(native["ca"]), native["path_len_constraint"])
+    """BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }.
+    Read leniently: a DEFAULT value encoded explicitly (cA FALSE, which an older Chrome virtual
+    authenticator sends) means what it says, though DER would omit it (X.690 §11.5)."""
+    tag, s, e = _der.tlv(value, 0, len(value))
+    if tag != 0x30 or e != len(value):
+        raise _der.DerError("basicConstraints is not a SEQUENCE")
+    parts = _der.children(value, s, e)
+    ca, path_length, i = False, None, 0
+    if i < len(parts) and parts[i][0] == 0x01:
+        if parts[i][3] - parts[i][2] != 1:
+            raise _der.DerError("cA is not a BOOLEAN")
+        ca = value[parts[i][2]] != 0
+        i += 1
+    if i < len(parts) and parts[i][0] == 0x02:
+        path_length = _der.integer(value[parts[i][2]:parts[i][3]])
+        i += 1
+    if i != len(parts):
+        raise _der.DerError("basicConstraints holds an unexpected field")
+    return BasicConstraints(ca, path_length)
 
 
 def basic_constraints(info: CertInfo) -> BasicConstraints | None:
@@ -354,17 +402,53 @@ def basic_constraints(info: CertInfo) -> BasicConstraints | None:
     return _decode(info, OID_BASIC_CONSTRAINTS, _basic_constraints)
 
 
+# RFC 5280 §4.2.1.3 KeyUsage bits, named as asn1crypto names them
+_KEY_USAGE_BITS = ("digital_signature", "non_repudiation", "key_encipherment", "data_encipherment", "key_agreement",
+                   "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
+
+
+@lru_cache(maxsize=1024)
+def _key_usage(value: bytes) -> frozenset[Any]:
+    """KeyUsage ::= BIT STRING (X.690 §8.6: an unused-bits count 0-7, then the bits, first bit
+    most significant); bit numbers past decipherOnly are kept as integers."""
+    tag, s, e = _der.tlv(value, 0, len(value))
+    if tag != 0x03 or e != len(value) or s == e:
+        raise _der.DerError("keyUsage is not a BIT STRING")
+    unused = value[s]
+    if unused > 7 or (unused and e - s == 1):
+        raise _der.DerError("keyUsage BIT STRING has a bad unused-bits count")
+    names = set()
+    for i in range((e - s - 1) * 8 - unused):
+        if value[s + 1 + (i >> 3)] & (0x80 >> (i & 7)):
+            names.add(_KEY_USAGE_BITS[i] if i < len(_KEY_USAGE_BITS) else i)
+    return frozenset(names)
+
+
 def key_usage(info: CertInfo) -> frozenset[str] | None:
     """RFC 5280 §4.2.1.3 bits set, as asn1crypto names them ("key_cert_sign", ...), or None."""
-    return _decode(info, OID_KEY_USAGE, lambda v: frozenset(_ax.KeyUsage.load(v, strict=True).native))
+    return _decode(info, OID_KEY_USAGE, _key_usage)
+
+
+@lru_cache(maxsize=1024)
+def _extended_key_usage(value: bytes) -> frozenset[str]:
+    """ExtKeyUsageSyntax ::= SEQUENCE OF KeyPurposeId (OBJECT IDENTIFIER)."""
+    tag, s, e = _der.tlv(value, 0, len(value))
+    if tag != 0x30 or e != len(value):
+        raise _der.DerError("extKeyUsage is not a SEQUENCE")
+    purposes = set()
+    for ptag, _, ps, pe in _der.children(value, s, e):
+        if ptag != 0x06:
+            raise _der.DerError("a key purpose is not an OBJECT IDENTIFIER")
+        purposes.add(_der.oid(value[ps:pe]))
+    return frozenset(purposes)
 
 
 def extended_key_usage(info: CertInfo) -> frozenset[str] | None:
     """RFC 5280 §4.2.1.12 key purposes as dotted OIDs, or None."""
-    return _decode(info, OID_EXTENDED_KEY_USAGE,
-                   lambda v: frozenset(p.dotted for p in _ax.ExtKeyUsageSyntax.load(v, strict=True)))
+    return _decode(info, OID_EXTENDED_KEY_USAGE, _extended_key_usage)
 
 
+@lru_cache(maxsize=1024)
 def _general_names(value: bytes) -> tuple[tuple[str, Any], ...]:
     out: list[tuple[str, Any]] = []
     for gn in _ax.GeneralNames.load(value, strict=True):
@@ -388,6 +472,7 @@ def subject_alt_names(info: CertInfo) -> tuple[tuple[str, Any], ...] | None:
     return _decode(info, OID_SUBJECT_ALT_NAME, _general_names)
 
 
+@lru_cache(maxsize=1024)
 def _crl_urls(value: bytes) -> tuple[str, ...]:
     urls: list[str] = []
     for point in _ax.CRLDistributionPoints.load(value, strict=True):

@@ -237,6 +237,28 @@ def spki(public_key: Any) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+# RFC 5480 §2 SubjectPublicKeyInfo of an EC key on a named curve, uncompressed point (SEC 1
+# §2.3.3), up to the point's coordinates: COSE crv -> (DER prefix, coordinate length)
+_EC_SPKI = {
+    algorithms.CRV_P256: (bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004"), 32),
+    algorithms.CRV_P384: (bytes.fromhex("3076301006072a8648ce3d020106052b8104002203620004"), 48),
+    algorithms.CRV_P521: (bytes.fromhex("30819b301006072a8648ce3d020106052b810400230381860004"), 66),
+}
+
+
+def same_key(cert: certificates.CertInfo, ctx: Context) -> bool:
+    """Is the certificate's subject public key the credential public key (§8.4 step 3, §8.8
+    step 5)? An EC2 credential key is compared with the certificate's SPKI bytes as received
+    when those are the canonical encoding, without building a second key object; any other
+    case compares both keys' canonical SPKI encodings."""
+    key = ctx.cose_key
+    if key.kty == algorithms.KTY_EC2:
+        shape = _EC_SPKI.get(key.crv)
+        if shape is not None and len(key.x) == len(key.y) == shape[1] and cert.spki == shape[0] + key.x + key.y:
+            return True
+    return hmac.compare_digest(spki(cert.public_key), spki(ctx.public_key))
+
+
 def pinned_anchors() -> trust.TrustStore:
     return pinned_store(PINNED_ROOTS)
 
@@ -258,7 +280,7 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
     # §8.4 step 2: sig is a valid signature over authenticatorData ‖ clientDataHash (K01)
     algorithms.verify(alg, leaf.public_key, sig, ctx.signed_data, "android_key.signature_invalid")
     # §8.4 step 3: the credCert public key equals the credential public key (K01)
-    if not hmac.compare_digest(spki(leaf.public_key), spki(ctx.public_key)):
+    if not same_key(leaf, ctx):
         raise VerificationError("android_key.key_mismatch", "the attestation certificate key is not the credential public key")
 
     # §8.4 step 4: the attestation extension data (K02, K03)
