@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from . import _der
+from . import _core, _der
 from .errors import VerificationError
 
 # Resource caps (R-rows of the catalogue; README "Security" section)
@@ -199,69 +199,35 @@ def load(der: bytes) -> CertInfo:
 
 
 def _parse(der: bytes) -> CertInfo:
-    # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
-    tag, s, e = _der.tlv(der, 0, len(der))
-    if tag != 0x30 or e != len(der):
-        raise _der.DerError("not a single SEQUENCE")
-    top = _der.children(der, s, e)
-    if len(top) != 3 or top[0][0] != 0x30 or top[1][0] != 0x30 or top[2][0] != 0x03:
-        raise _der.DerError("not SEQUENCE { tbsCertificate, signatureAlgorithm, signature }")
-    tbs = der[top[0][1]:top[0][3]]
-    outer_alg = der[top[1][1]:top[1][3]]
-    bits = der[top[2][2]:top[2][3]]
-    if not bits or bits[0] != 0:
-        raise _der.DerError("signature BIT STRING has unused bits")
-    fields = _der.children(der, top[0][2], top[0][3])
+    # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
+    # the compiled core splits it into the parts below (``_x509.pxi``), which are decoded here
+    (tbs, outer_alg, alg_oid, signature, version_der, serial_der, issuer_der, issuer_header, subject_der,
+     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(der)
     version = 1
-    if fields and fields[0][0] == 0xA0:  # [0] EXPLICIT Version DEFAULT v1
-        inner = _der.children(der, fields[0][2], fields[0][3])
-        if len(inner) != 1 or inner[0][0] != 0x02:
-            raise _der.DerError("malformed version")
-        version = _der.integer(der[inner[0][2]:inner[0][3]]) + 1
+    if version_der is not None:  # [0] EXPLICIT Version DEFAULT v1
+        version = _der.integer(version_der) + 1
         if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
             raise _der.DerError(f"unknown certificate version {version}")
-        fields = fields[1:]
-    if len(fields) < 6 or [f[0] for f in fields[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
-        raise _der.DerError("tbsCertificate lacks serial, signature, issuer, validity, subject or key")
-    serial_f, alg_f, issuer_f, validity_f, subject_f, spki_f = fields[:6]
-    # RFC 5280 §4.1.1.2: the signed algorithm MUST be the outer one (Go compares the bytes too)
-    if der[alg_f[1]:alg_f[3]] != outer_alg:
-        raise _der.DerError("signatureAlgorithm differs from the tbsCertificate signature field")
-    alg_parts = _der.children(der, alg_f[2], alg_f[3])
-    if not alg_parts or alg_parts[0][0] != 0x06:
-        raise _der.DerError("malformed AlgorithmIdentifier")
-    times = _der.children(der, validity_f[2], validity_f[3])
-    if len(times) != 2:
-        raise _der.DerError("validity is not two times")
     extensions: dict[str, Extension] = {}
-    for f in fields[6:]:  # [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions
-        if f[0] != 0xA3:
-            continue
-        seq = _der.children(der, f[2], f[3])
-        if len(seq) != 1 or seq[0][0] != 0x30:
-            raise _der.DerError("extensions is not a SEQUENCE")
-        for _, eh, _, ee in _der.children(der, seq[0][2], seq[0][3]):
-            ext = _extension(der[eh:ee])
-            if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
-                raise _der.DerError(f"the {ext.name} extension appears twice")
-            extensions[ext.oid] = ext
-    spki = der[spki_f[1]:spki_f[3]]
-    public_key = serialization.load_der_public_key(spki)
-    t0, t1 = times
+    for raw in extension_ders:
+        ext = _extension(raw)
+        if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
+            raise _der.DerError(f"the {ext.name} extension appears twice")
+        extensions[ext.oid] = ext
     return CertInfo(
         der=der,
         tbs=tbs,
-        signature_algorithm=_oid(der[alg_parts[0][2]:alg_parts[0][3]]),
+        signature_algorithm=_der.oid(alg_oid),
         signature_algorithm_der=outer_alg,
-        signature=bits[1:],
+        signature=signature,
         version=version,
-        serial=_der.integer(der[serial_f[2]:serial_f[3]]),
-        issuer=_name(der[issuer_f[1]:issuer_f[3]], issuer_f[2] - issuer_f[1]),
-        subject=_name(der[subject_f[1]:subject_f[3]], subject_f[2] - subject_f[1]),
-        not_before=_time(t0[0], der[t0[2]:t0[3]]),
-        not_after=_time(t1[0], der[t1[2]:t1[3]]),
+        serial=_der.integer(serial_der),
+        issuer=_name(issuer_der, issuer_header),
+        subject=_name(subject_der, subject_header),
+        not_before=_time(t0_tag, t0),
+        not_after=_time(t1_tag, t1),
         spki=spki,
-        public_key=public_key,
+        public_key=serialization.load_der_public_key(spki),
         extensions=extensions,
     )
 
@@ -269,7 +235,6 @@ def _parse(der: bytes) -> CertInfo:
 # Parts that repeat from certificate to certificate (an issuer's name, a model's subject, the
 # same extensions, OIDs, validity times) are decoded once per distinct encoding: the result
 # depends on the bytes alone. A decoding error is not cached: it raises again.
-_oid = _der.oid  # cached there
 _time = lru_cache(maxsize=4096)(_der.parse_time)
 
 
@@ -291,7 +256,7 @@ def _extension(der: bytes) -> Extension:
         if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
             raise _der.DerError("an extension's critical flag is not a BOOLEAN")
         critical = der[parts[1][2]] != 0
-    return Extension(_oid(der[parts[0][2]:parts[0][3]]), critical, der[parts[-1][2]:parts[-1][3]])
+    return Extension(_der.oid(der[parts[0][2]:parts[0][3]]), critical, der[parts[-1][2]:parts[-1][3]])
 
 
 def _key_identifier_of_spki(spki: bytes) -> str:
