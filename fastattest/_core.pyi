@@ -145,6 +145,9 @@ def split_certificate(der: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes | N
     length, notBefore tag, contents, notAfter tag, contents, SPKI DER, [Extension DER, ...]).
     ValueError on a structure that is not a certificate's."""
 
+def split_name(der: bytes, header: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """RFC 5280 §4.1.2.4 Name -> RDNs of (OID, text), as ``_der.parse_name``; ValueError if malformed."""
+
 def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
     """base64url or standard base64, padding optional, surrounding whitespace ignored; bytes pass
     through; anything else raises ``response.invalid_base64``."""

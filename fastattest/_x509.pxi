@@ -132,3 +132,49 @@ def split_certificate(bytes der not None):
             _x_slice(p, f[2].hdr, f[2].e), f[2].s - f[2].hdr, _x_slice(p, f[4].hdr, f[4].e), f[4].s - f[4].hdr,
             x.tag, _x_slice(p, x.s, x.e), y.tag, _x_slice(p, y.s, y.e),
             _x_slice(p, f[5].hdr, f[5].e), extensions)
+
+
+from fastattest import _der as _pyder  # OID text and directory strings: one implementation, there
+
+
+@cython.boundscheck(False)
+def split_name(bytes der not None, Py_ssize_t header):
+    """RFC 5280 §4.1.2.4 Name (``der`` the whole SEQUENCE, its contents from ``header``) -> RDNs
+    of (OID, text) pairs, each RDN's attributes sorted: what ``_der.parse_name`` returns, with
+    the same refusals (ValueError), the TLV walk compiled."""
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
+    cdef Py_ssize_t pos = header, apos
+    cdef _Tlv rdn, atv, o, v
+    cdef list rdns = [], attrs
+    if header < 0 or header > n:
+        raise ValueError("name header out of range")
+    oid, decode_string, unique_identifier = _pyder.oid, _pyder.decode_string, _pyder._X500_UNIQUE_IDENTIFIER
+    while pos < n:
+        _x_tlv(p, pos, n, &rdn)
+        if rdn.tag != 0x31:
+            raise ValueError("a RelativeDistinguishedName is not a SET")
+        attrs = []
+        apos = rdn.s
+        while apos < rdn.e:  # AttributeTypeAndValue ::= SEQUENCE { type OID, value ANY }
+            _x_tlv(p, apos, rdn.e, &atv)
+            _x_tlv(p, atv.s, atv.e, &o)
+            if atv.tag != 0x30 or o.tag != 0x06 or o.e >= atv.e:
+                raise ValueError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
+            _x_tlv(p, o.e, atv.e, &v)
+            if v.e != atv.e:
+                raise ValueError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
+            kind = oid(_x_slice(p, o.s, o.e))
+            if v.tag == 0x03 and kind == unique_identifier:  # a BIT STRING
+                value = _x_slice(p, v.s, v.e).hex()
+            else:
+                value = decode_string(v.tag, _x_slice(p, v.s, v.e))
+            attrs.append((kind, value))
+            apos = atv.e
+        if not attrs:
+            raise ValueError("an empty RelativeDistinguishedName")
+        if len(attrs) > 1:
+            attrs.sort()
+        rdns.append(tuple(attrs))
+        pos = rdn.e
+    return tuple(rdns)

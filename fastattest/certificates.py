@@ -241,7 +241,7 @@ _time = lru_cache(maxsize=4096)(_der.parse_time)
 @lru_cache(maxsize=4096)
 def _name(der: bytes, header: int) -> Name:
     """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``."""
-    return Name(der, _der.parse_name(der, header, len(der)))
+    return Name(der, _core.split_name(der, header))
 
 
 @lru_cache(maxsize=4096)

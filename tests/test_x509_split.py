@@ -117,6 +117,10 @@ def test_agrees_on_mutations() -> None:
         data = bytes(der)
         want = outcome(reference, data)
         assert outcome(_core.split_certificate, data) == want, (round_, data.hex())
+        if want != "refused":  # the names, compiled and reference
+            for name, header in (want[6:8], want[8:10]):
+                assert outcome(lambda d: _core.split_name(d, header), name) == outcome(
+                    lambda d: _der.parse_name(d, header, len(d)), name), (round_, name.hex())
         refused += want == "refused"
         agreed += want != "refused"
     assert refused > 1000 and agreed > 100  # both kinds of outcome were exercised
@@ -129,8 +133,32 @@ def test_short_and_hostile_inputs_are_refused(data: bytes) -> None:
         _core.split_certificate(data)
 
 
+def test_names_agree_with_the_reference() -> None:
+    rng = random.Random(16)
+    names = []
+    for der in CORPUS:
+        got = _core.split_certificate(der)
+        names += [got[6:8], got[8:10]]
+    assert any(len(_core.split_name(*nh)) >= 3 for nh in names)
+    for round_ in range(4000):
+        name, header = rng.choice(names)
+        data = bytearray(name)
+        pos = rng.randrange(len(data))
+        if round_ % 3 == 0:
+            data[pos] ^= 1 << rng.randrange(8)
+        elif round_ % 3 == 1:  # the header length stays within the bytes, as the splitter gives it
+            del data[max(pos, header):]
+        else:
+            data[pos] = rng.choice([0x0C, 0x13, 0x1E, 0x1C, 0x03, 0x31, 0x30, 0x06, 0x80, 0xFF])
+        data = bytes(data)
+        assert outcome(lambda d: _core.split_name(d, header), data) == outcome(
+            lambda d: _der.parse_name(d, header, len(d)), data), data.hex()
+
+
 def test_only_bytes() -> None:
     with pytest.raises(TypeError):
         _core.split_certificate(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         _core.split_certificate(bytearray(CORPUS[0]))  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        _core.split_name(b"\x30\x00", 3)
