@@ -79,6 +79,8 @@ _SIGNATURE_ALGORITHMS: dict[str, tuple[str, hashes.HashAlgorithm | None]] = {
     "2.16.840.1.101.3.4.3.18": ("mldsa", None),
     "2.16.840.1.101.3.4.3.19": ("mldsa", None),
 }
+_PKCS1V15 = padding.PKCS1v15()
+_ECDSA = {h.name: ec.ECDSA(h) for h in (hashes.SHA1(), hashes.SHA224(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512())}
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
            "sha512": hashes.SHA512}
 
@@ -287,26 +289,39 @@ def _pss(alg_der: bytes) -> tuple[padding.PSS, hashes.HashAlgorithm]:
     return padding.PSS(padding.MGF1(mgf_hash), params["salt_length"].native), h
 
 
+_KEY_KINDS: dict[type, str] = {}  # key class -> kind: isinstance against cryptography's ABCs once per class
+
+
+def key_kind(key: object) -> str:
+    """The kind of a ``cryptography`` public key: rsa, ec, ed25519, ed448, mldsa or the empty string."""
+    kind = _KEY_KINDS.get(type(key))
+    if kind is None:
+        kind = ("rsa" if isinstance(key, rsa.RSAPublicKey) else "ec" if isinstance(key, ec.EllipticCurvePublicKey)
+                else "ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else "ed448" if isinstance(key, ed448.Ed448PublicKey)
+                else "mldsa" if type(key).__name__.startswith("MLDSA") else "")
+        if len(_KEY_KINDS) < 64:
+            _KEY_KINDS[type(key)] = kind
+    return kind
+
+
 def signed_by(child: CertInfo, issuer_key: Any) -> bool:
     """Does ``issuer_key`` sign ``child``'s exact TBS bytes with ``child``'s signature algorithm?"""
     kind, h = _SIGNATURE_ALGORITHMS.get(child.signature_algorithm, ("", None))
     sig, tbs = child.signature, child.tbs
+    key = key_kind(issuer_key)
     try:
         if kind in ("rsa", "ecdsa") and h is None:
             return False
-        if kind == "rsa" and isinstance(issuer_key, rsa.RSAPublicKey):
+        if kind == "rsa" and key == "rsa":
             assert h is not None
-            issuer_key.verify(sig, tbs, padding.PKCS1v15(), h)
-        elif kind == "pss" and isinstance(issuer_key, rsa.RSAPublicKey):
+            issuer_key.verify(sig, tbs, _PKCS1V15, h)
+        elif kind == "pss" and key == "rsa":
             pad, ph = _pss(child.signature_algorithm_der)
             issuer_key.verify(sig, tbs, pad, ph)
-        elif kind == "ecdsa" and isinstance(issuer_key, ec.EllipticCurvePublicKey):
+        elif kind == "ecdsa" and key == "ec":
             assert h is not None
-            issuer_key.verify(sig, tbs, ec.ECDSA(h))
-        elif (kind == "ed25519" and isinstance(issuer_key, ed25519.Ed25519PublicKey)) or (
-                kind == "ed448" and isinstance(issuer_key, ed448.Ed448PublicKey)):
-            issuer_key.verify(sig, tbs)
-        elif kind == "mldsa" and type(issuer_key).__name__.startswith("MLDSA"):
+            issuer_key.verify(sig, tbs, _ECDSA[h.name])
+        elif kind in ("ed25519", "ed448", "mldsa") and key == kind:
             issuer_key.verify(sig, tbs)
         else:
             return False

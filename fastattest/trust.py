@@ -124,25 +124,13 @@ def _check_ca(info: certificates.CertInfo, below: int) -> None:
 
 
 _WEAK_HASHES = frozenset({"sha1", "md5"})
-_KEY_KINDS: dict[type, str] = {}  # key class -> "rsa" | "ec" | "": isinstance against ABCs, once per class
-
-
-def _key_kind(key: object) -> str:
-    kind = _KEY_KINDS.get(type(key))
-    if kind is None:
-        kind = "rsa" if isinstance(key, rsa.RSAPublicKey) else "ec" if isinstance(key, ec.EllipticCurvePublicKey) else ""
-        if len(_KEY_KINDS) < 64:
-            _KEY_KINDS[type(key)] = kind
-    return kind
-
-
 def _check_strength(path: Sequence[certificates.CertInfo]) -> None:
     """X11: every signature on the path uses a collision-resistant hash, and every key on it
     (the leaf's signs the attestation, the others sign certificates) has at least 112-bit strength."""
     last = len(path) - 1
     for depth, info in enumerate(path):
         key = info.public_key
-        kind = _key_kind(key)
+        kind = certificates.key_kind(key)
         if kind == "rsa" and key.key_size < 2048:
             raise VerificationError("trust.weak_crypto", f"a certificate on the path has a {key.key_size}-bit RSA key")
         if kind == "ec" and key.curve.key_size < 256:
