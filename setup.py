@@ -11,11 +11,17 @@ extra_link: list[str] = []
 if sanitize:
     flags = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"]
     extra_compile, extra_link = flags, flags
+if os.name == "nt":  # MSVC takes neither -O2 spelled this way nor the sanitizers
+    extra_compile, extra_link = ["/O2"], []
+# FASTATTEST_PORTABLE_INT=1 builds the EC limb arithmetic (fastattest/_ec.pxi) without the
+# compiler's 128-bit integers, as on MSVC, so CI can test that path (scripts/portable.sh).
+macros = [("FASTATTEST_PORTABLE_INT", "1")] if os.environ.get("FASTATTEST_PORTABLE_INT") == "1" else []
 
 extensions = [
     Extension(
         "fastattest._core",
         ["fastattest/_core.pyx"],
+        define_macros=macros,
         extra_compile_args=extra_compile,
         extra_link_args=extra_link,
     )

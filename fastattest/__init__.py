@@ -5,6 +5,7 @@ The public names of the API contract, re-exported; see README.md.
 from __future__ import annotations
 
 from ._core import parse_attestation_object
+from ._version import __version__
 from .attestation import AttestationResult, verify_attestation
 from .batch import ReverifyResult, reverify
 from .challenges import ChallengeStore
@@ -13,8 +14,6 @@ from .metadata import MetadataEntry, MetadataService, MetadataStore, StatusRepor
 from .names import authenticator_name
 from .policy import Policy
 from .relying_party import AuthenticationResult, Credential, RelyingParty
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AttestationResult",

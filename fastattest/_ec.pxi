@@ -15,7 +15,61 @@ cdef extern from *:
     #include <string.h>
     #include <stdint.h>
     #define FA_EC_MAXL 9  /* P-521: 66-byte coordinates in 9 x 64-bit limbs */
+
+    /* Three limb primitives, the only arithmetic wider than 64 bits. With a 128-bit integer
+       type (GCC / Clang on 64-bit targets) the compiler emits mul/adc/sbb from them; without
+       one (MSVC, 32-bit targets), or built with FASTATTEST_PORTABLE_INT=1 (setup.py) so CI
+       tests this path, the product is assembled from 32-bit halves and carries are compared
+       out. Both paths compute the same values (tests/test_ec_point.py runs against each). */
+    #if !defined(FASTATTEST_PORTABLE_INT) && defined(__SIZEOF_INT128__)
+    #define FA_EC_INT128 1
     typedef unsigned __int128 fa_u128;
+    /* lo + 2^64 hi = a b + c + d: at most (2^64-1)^2 + 2 (2^64-1) = 2^128 - 1, no overflow */
+    static CYTHON_INLINE uint64_t fa_mac(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t *hi) {
+        fa_u128 s = (fa_u128)a * b + c + d;
+        *hi = (uint64_t)(s >> 64);
+        return (uint64_t)s;
+    }
+    /* a + b + cin (cin 0 or 1); *cout the carry out (0 or 1) */
+    static CYTHON_INLINE uint64_t fa_adc(uint64_t a, uint64_t b, uint64_t cin, uint64_t *cout) {
+        fa_u128 s = (fa_u128)a + b + cin;
+        *cout = (uint64_t)(s >> 64);
+        return (uint64_t)s;
+    }
+    /* a - b - bin (bin 0 or 1) mod 2^64; *bout the borrow out (0 or 1) */
+    static CYTHON_INLINE uint64_t fa_sbb(uint64_t a, uint64_t b, uint64_t bin, uint64_t *bout) {
+        fa_u128 s = (fa_u128)a - b - bin;
+        *bout = (uint64_t)(s >> 64) & 1;
+        return (uint64_t)s;
+    }
+    #else
+    #define FA_EC_INT128 0
+    static CYTHON_INLINE uint64_t fa_mac(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t *hi) {
+        const uint64_t M = 0xffffffffu;
+        uint64_t a0 = a & M, a1 = a >> 32, b0 = b & M, b1 = b >> 32;
+        uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+        uint64_t mid = (p00 >> 32) + (p01 & M) + (p10 & M);       /* < 3 * 2^32: no overflow */
+        uint64_t lo = (p00 & M) | (mid << 32);
+        uint64_t h = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);  /* a b = lo + 2^64 h */
+        lo += c;
+        h += lo < c;
+        lo += d;
+        h += lo < d;                                               /* the sum fits in 128 bits */
+        *hi = h;
+        return lo;
+    }
+    static CYTHON_INLINE uint64_t fa_adc(uint64_t a, uint64_t b, uint64_t cin, uint64_t *cout) {
+        uint64_t s = a + b, c1 = s < a;
+        s += cin;
+        *cout = c1 | (s < cin);  /* at most one of the two additions wraps */
+        return s;
+    }
+    static CYTHON_INLINE uint64_t fa_sbb(uint64_t a, uint64_t b, uint64_t bin, uint64_t *bout) {
+        uint64_t d = a - b, b1 = a < b;
+        *bout = b1 | (d < bin);  /* at most one of the two subtractions wraps */
+        return d - bin;
+    }
+    #endif
     typedef struct {
         int n;                  /* limbs */
         uint64_t p[FA_EC_MAXL]; /* the field prime, little-endian limbs */
@@ -46,38 +100,27 @@ cdef extern from *:
 
     /* r = a b R^-1 mod p for a, b < p (CIOS, Koc et al. 1996); r < p */
     static void fa_mont_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const fa_curve *c) {
-        uint64_t t[FA_EC_MAXL + 2], d[FA_EC_MAXL], m, carry, borrow;
-        fa_u128 s;
+        uint64_t t[FA_EC_MAXL + 2], d[FA_EC_MAXL], m, carry, borrow, hi;
         int i, j, n = c->n;
         memset(t, 0, sizeof(t));
         for (i = 0; i < n; i++) {
             carry = 0;
             for (j = 0; j < n; j++) {
-                s = (fa_u128)a[j] * b[i] + t[j] + carry;
-                t[j] = (uint64_t)s;
-                carry = (uint64_t)(s >> 64);
+                t[j] = fa_mac(a[j], b[i], t[j], carry, &carry);
             }
-            s = (fa_u128)t[n] + carry;
-            t[n] = (uint64_t)s;
-            t[n + 1] = (uint64_t)(s >> 64);
+            t[n] = fa_adc(t[n], carry, 0, &t[n + 1]);
             m = t[0] * c->n0;
-            s = (fa_u128)m * c->p[0] + t[0];
-            carry = (uint64_t)(s >> 64);
+            (void)fa_mac(m, c->p[0], t[0], 0, &carry);  /* the low limb is 0 by choice of m */
             for (j = 1; j < n; j++) {
-                s = (fa_u128)m * c->p[j] + t[j] + carry;
-                t[j - 1] = (uint64_t)s;
-                carry = (uint64_t)(s >> 64);
+                t[j - 1] = fa_mac(m, c->p[j], t[j], carry, &carry);
             }
-            s = (fa_u128)t[n] + carry;
-            t[n - 1] = (uint64_t)s;
-            t[n] = t[n + 1] + (uint64_t)(s >> 64);
+            t[n - 1] = fa_adc(t[n], carry, 0, &hi);
+            t[n] = t[n + 1] + hi;
         }
         /* t < 2p: subtract p once if t >= p */
         borrow = 0;
         for (j = 0; j < n; j++) {
-            s = (fa_u128)t[j] - c->p[j] - borrow;
-            d[j] = (uint64_t)s;
-            borrow = (uint64_t)(s >> 64) & 1;
+            d[j] = fa_sbb(t[j], c->p[j], borrow, &borrow);
         }
         memcpy(r, (t[n] || !borrow) ? d : t, sizeof(uint64_t) * n);
     }
@@ -85,18 +128,13 @@ cdef extern from *:
     /* r = a - b mod p for a, b < p */
     static void fa_sub_mod(uint64_t *r, const uint64_t *a, const uint64_t *b, const fa_curve *c) {
         uint64_t borrow = 0, carry = 0;
-        fa_u128 s;
         int j, n = c->n;
         for (j = 0; j < n; j++) {
-            s = (fa_u128)a[j] - b[j] - borrow;
-            r[j] = (uint64_t)s;
-            borrow = (uint64_t)(s >> 64) & 1;
+            r[j] = fa_sbb(a[j], b[j], borrow, &borrow);
         }
         if (borrow) {
             for (j = 0; j < n; j++) {
-                s = (fa_u128)r[j] + c->p[j] + carry;
-                r[j] = (uint64_t)s;
-                carry = (uint64_t)(s >> 64);
+                r[j] = fa_adc(r[j], c->p[j], carry, &carry);
             }
         }
     }
@@ -104,17 +142,12 @@ cdef extern from *:
     /* r = a + b mod p for a, b < p */
     static void fa_add_mod(uint64_t *r, const uint64_t *a, const uint64_t *b, const fa_curve *c) {
         uint64_t carry = 0, borrow = 0, d[FA_EC_MAXL];
-        fa_u128 s;
         int j, n = c->n;
         for (j = 0; j < n; j++) {
-            s = (fa_u128)a[j] + b[j] + carry;
-            r[j] = (uint64_t)s;
-            carry = (uint64_t)(s >> 64);
+            r[j] = fa_adc(a[j], b[j], carry, &carry);
         }
         for (j = 0; j < n; j++) {
-            s = (fa_u128)r[j] - c->p[j] - borrow;
-            d[j] = (uint64_t)s;
-            borrow = (uint64_t)(s >> 64) & 1;
+            d[j] = fa_sbb(r[j], c->p[j], borrow, &borrow);
         }
         if (carry || !borrow) memcpy(r, d, sizeof(uint64_t) * n);
     }
@@ -146,6 +179,7 @@ cdef extern from *:
         uint64_t r2[9]
         uint64_t bm[9]
     int fa_on_curve(const fa_curve* c, const unsigned char* xb, const unsigned char* yb, Py_ssize_t length) nogil
+    int FA_EC_INT128
 
 
 # COSE crv (RFC 9053 §7.1) -> (p, b): P-256, P-384, P-521 (SP 800-186 §3.2.1; a = -3 for all)
@@ -184,6 +218,11 @@ cdef bint _ec_on_curve(int crv, bytes x, bytes y):
         return False
     return fa_on_curve(&_EC_CURVE[crv], <const unsigned char*>PyBytes_AS_STRING(x),
                        <const unsigned char*>PyBytes_AS_STRING(y), PyBytes_GET_SIZE(x)) == 1
+
+
+#: True when the limb arithmetic above uses the compiler's 128-bit integers; False for the
+#: portable 32-bit-halves path (MSVC, or a build with FASTATTEST_PORTABLE_INT=1).
+EC_INT128 = FA_EC_INT128 == 1
 
 
 def ec_point_on_curve(crv, x, y) -> bool:

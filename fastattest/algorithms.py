@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
+from typing import TypeVar, Union, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -20,6 +20,15 @@ from .errors import VerificationError
 PublicKey = Union[
     ec.EllipticCurvePublicKey,
     rsa.RSAPublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+    mldsa.MLDSA44PublicKey,
+    mldsa.MLDSA65PublicKey,
+    mldsa.MLDSA87PublicKey,
+]
+
+#: keys that sign the message itself, with no separate hash or padding (EdDSA, ML-DSA)
+_MessageKey = Union[
     ed25519.Ed25519PublicKey,
     ed448.Ed448PublicKey,
     mldsa.MLDSA44PublicKey,
@@ -74,7 +83,8 @@ ALGORITHMS: dict[int, Algorithm] = {
 #: RS1 is only meaningful for TPM attestation statements, never for credential keys.
 DEFAULT_CREDENTIAL_ALGORITHMS: frozenset[int] = frozenset(a for a in ALGORITHMS if a != -65535)
 
-_MLDSA = {-48: mldsa.MLDSA44PublicKey, -49: mldsa.MLDSA65PublicKey, -50: mldsa.MLDSA87PublicKey}
+_MLDSA: dict[int, type[mldsa.MLDSA44PublicKey] | type[mldsa.MLDSA65PublicKey] | type[mldsa.MLDSA87PublicKey]] = {
+    -48: mldsa.MLDSA44PublicKey, -49: mldsa.MLDSA65PublicKey, -50: mldsa.MLDSA87PublicKey}
 
 # Ed25519 points of small order (and their non-canonical encodings): a signature "verifies"
 # for many messages under them (D22). List from libsodium's ed25519 blocklist.
@@ -99,9 +109,23 @@ _ED25519_SMALL_ORDER = frozenset(
 )
 
 
-# Signature-scheme objects are immutable: build them once, not per verification (~1 us each)
-_ECDSA = {a.alg: ec.ECDSA(a.hash) for a in ALGORITHMS.values() if a.kind == "ecdsa"}
+def _hash_of(a: Algorithm) -> hashes.HashAlgorithm:
+    if a.hash is None:
+        raise ValueError(f"{a.name} has no hash")  # every ecdsa / rsa-* entry of ALGORITHMS has one
+    return a.hash
+
+
+# Signature-scheme objects are immutable: build them once, not per verification (~1 us each).
+_ECDSA = {a.alg: ec.ECDSA(_hash_of(a)) for a in ALGORITHMS.values() if a.kind == "ecdsa"}
 _PKCS1V15 = padding.PKCS1v15()
+_T = TypeVar("_T")
+
+
+def _present(value: _T | None) -> _T:
+    """A COSE key member the core guarantees for the key type; absent means a malformed key."""
+    if value is None:
+        raise VerificationError("cose.invalid_key", "invalid public key: a required member is missing")
+    return value
 
 
 def algorithm(alg: int) -> Algorithm:
@@ -116,17 +140,18 @@ def public_key_from_cose(key: _core.CoseKey) -> PublicKey:
     try:
         if key.kty == KTY_EC2:
             # from_encoded_point checks the point is on the curve and x, y < p (D20).
-            return ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVES[key.crv], b"\x04" + key.x + key.y)
+            return ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVES[_present(key.crv)],
+                                                               b"\x04" + _present(key.x) + _present(key.y))
         if key.kty == KTY_OKP:
             if key.crv == CRV_ED25519:
                 if key.x in _ED25519_SMALL_ORDER:
                     raise VerificationError("cose.invalid_key", "Ed25519 public key is a small-order point")
-                return ed25519.Ed25519PublicKey.from_public_bytes(key.x)
-            return ed448.Ed448PublicKey.from_public_bytes(key.x)
+                return ed25519.Ed25519PublicKey.from_public_bytes(_present(key.x))
+            return ed448.Ed448PublicKey.from_public_bytes(_present(key.x))
         if key.kty == KTY_RSA:
-            return rsa.RSAPublicNumbers(int.from_bytes(key.e, "big"), int.from_bytes(key.n, "big")).public_key()
+            return rsa.RSAPublicNumbers(int.from_bytes(_present(key.e), "big"), int.from_bytes(_present(key.n), "big")).public_key()
         if key.kty == KTY_AKP:
-            return _MLDSA[key.alg].from_public_bytes(key.pub)
+            return _MLDSA[key.alg].from_public_bytes(_present(key.pub))
     except VerificationError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
@@ -186,8 +211,8 @@ def key_matches_algorithm(alg: Algorithm, public_key: PublicKey) -> bool:
         ok = _class_matches(alg, public_key)
         if len(_CLASS_MATCH) < 256:
             _CLASS_MATCH[k] = ok
-    if ok and alg.kind == "ecdsa":
-        return public_key.curve.name == _EC_CURVES[alg.curve].name  # type: ignore[union-attr]
+    if ok and alg.kind == "ecdsa":  # ok: the class check above passed
+        return alg.curve is not None and cast(ec.EllipticCurvePublicKey, public_key).curve.name == _EC_CURVES[alg.curve].name
     return ok
 
 
@@ -202,21 +227,26 @@ def verify(alg: int | Algorithm, public_key: PublicKey, signature: bytes, data: 
         raise VerificationError("signature.algorithm_key_mismatch", f"{a.name} does not match the {type(public_key).__name__}")
     if not isinstance(signature, bytes) or not signature:
         raise VerificationError("signature.malformed", "signature is not a non-empty byte string")
+    # key_matches_algorithm checked the key's class against the kind: the casts below restate it
     try:
         if a.kind == "ecdsa":
-            _core.check_ecdsa_der(signature, (public_key.curve.key_size + 7) // 8)  # type: ignore[union-attr]
-            public_key.verify(signature, data, _ECDSA[a.alg])  # type: ignore[union-attr,call-arg,arg-type]
+            ec_key = cast(ec.EllipticCurvePublicKey, public_key)
+            _core.check_ecdsa_der(signature, (ec_key.curve.key_size + 7) // 8)
+            ec_key.verify(signature, data, _ECDSA[a.alg])
         elif a.kind == "rsa-pkcs1":
-            if len(signature) != (public_key.key_size + 7) // 8:  # type: ignore[union-attr]
+            rsa_key = cast(rsa.RSAPublicKey, public_key)
+            if len(signature) != (rsa_key.key_size + 7) // 8:
                 raise VerificationError("signature.malformed", "RSA signature length differs from the modulus length")
-            public_key.verify(signature, data, _PKCS1V15, a.hash)  # type: ignore[union-attr,call-arg]
+            rsa_key.verify(signature, data, _PKCS1V15, _hash_of(a))
         elif a.kind == "rsa-pss":
-            if len(signature) != (public_key.key_size + 7) // 8:  # type: ignore[union-attr]
+            rsa_key = cast(rsa.RSAPublicKey, public_key)
+            if len(signature) != (rsa_key.key_size + 7) // 8:
                 raise VerificationError("signature.malformed", "RSA signature length differs from the modulus length")
-            pss = padding.PSS(mgf=padding.MGF1(a.hash), salt_length=padding.PSS.DIGEST_LENGTH)  # RFC 8230 §2
-            public_key.verify(signature, data, pss, a.hash)  # type: ignore[union-attr,call-arg]
+            h = _hash_of(a)
+            pss = padding.PSS(mgf=padding.MGF1(h), salt_length=padding.PSS.DIGEST_LENGTH)  # RFC 8230 §2
+            rsa_key.verify(signature, data, pss, h)
         else:  # eddsa, mldsa: the message is signed as is
-            public_key.verify(signature, data)  # type: ignore[call-arg]
+            cast(_MessageKey, public_key).verify(signature, data)
     except InvalidSignature:
         raise VerificationError(code, f"{a.name} signature does not verify") from None
     except (ValueError, TypeError) as exc:

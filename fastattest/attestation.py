@@ -19,16 +19,18 @@ from uuid import UUID
 
 from . import _core, algorithms, certificates, revocation, trust
 from .errors import VerificationError
-from .formats import Context, StatementResult, registry
+from .formats import Context, StatementResult, Verifier, registry
+from .metadata import MetadataEntry
 from .policy import Policy
+from .types import MetadataSource
 
 _DEFAULT_POLICY = Policy()
-_FORMATS = None
+_FORMATS: dict[str, Verifier] | None = None
 _ZERO16 = bytes(16)
 _UNCHAINED = frozenset({"none", "self"})  # nothing to chain: trust is a policy decision (§7.1 step 24)
 
 
-def _formats():
+def _formats() -> dict[str, Verifier]:
     global _FORMATS
     if _FORMATS is None:
         _FORMATS = registry()
@@ -43,13 +45,17 @@ class AttestationResult:
     fmt: str
     attestation_type: str
     trusted: bool
-    trust_path: tuple[bytes, ...]  # x5c as sent, leaf first
+    #: trusted: the validated path, leaf first, ending at the anchor that vouched (the caller's,
+    #: the format's pinned root or the metadata entry's), nothing after it; certificates x5c
+    #: carried beyond that anchor (a root copy, a cross-certificate, anything) are not reported.
+    #: Not trusted: no anchor vouched, and this is the statement's x5c as sent, unvalidated.
+    trust_path: tuple[bytes, ...]
     aaguid: UUID
-    metadata: Any = None  # the MetadataEntry that vouched, if any
+    metadata: MetadataEntry | None = None  # the entry that vouched, if any
     status: str | None = None  # that entry's status in effect at ``now``
     trust_error: str | None = None  # why not trusted (a code), for none/self: None
-    auth_data: Any = field(default=None, repr=False, compare=False)
-    cose_key: Any = field(default=None, repr=False, compare=False)
+    auth_data: _core.AuthenticatorData | None = field(default=None, repr=False, compare=False)
+    cose_key: _core.CoseKey | None = field(default=None, repr=False, compare=False)
     parts: tuple["AttestationResult", ...] = ()
     trust_detail: str | None = None  # with trust_error: what failed, for people (which certificate, why)
 
@@ -82,8 +88,10 @@ def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.Trust
 def aware_now(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        raise VerificationError("input.type", "now must be an aware datetime")
+    if not isinstance(now, datetime):
+        raise TypeError(f"now must be a datetime, not {type(now).__name__}")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime (e.g. datetime.now(timezone.utc))")
     return now
 
 
@@ -91,24 +99,25 @@ def verify_attestation(
     attestation_object: bytes,
     client_data_hash: bytes,
     *,
-    metadata: Any = None,
+    metadata: MetadataSource | None = None,
     trust_anchors: TrustAnchors | None = None,
     now: datetime | None = None,
     policy: Policy | None = None,
 ) -> AttestationResult:
     """Verify an attestation object against ``client_data_hash`` (SHA-256 of clientDataJSON)."""
+    now = aware_now(now)  # a caller's mistake (TypeError / ValueError) before any verdict on the data
     if not isinstance(client_data_hash, bytes) or len(client_data_hash) != 32:
         raise VerificationError("input.type", "client_data_hash must be 32 bytes")
     policy = policy or _DEFAULT_POLICY
     obj = _core.parse_attestation_object(attestation_object, policy.strict_cbor)
-    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, aware_now(now), policy)
+    return verify_parsed(obj, client_data_hash, prepare_anchors(trust_anchors), metadata, now, policy)
 
 
 def verify_parsed(
     obj: _core.AttestationObject,
     client_data_hash: bytes,
     anchors: Mapping[str, trust.TrustStore],
-    metadata: Any,
+    metadata: MetadataSource | None,
     now: datetime,
     policy: Policy,
     *,
@@ -119,7 +128,7 @@ def verify_parsed(
     but always applies today's status (FIDO MDS3 §3.2 step 8)."""
     auth_data = obj.auth_data
     # §7.1 step 13 (registration carries attested credential data; F-10, D04)
-    if auth_data.credential_public_key is None:
+    if auth_data.credential_public_key is None or auth_data.aaguid is None:
         raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
     cose_key = algorithms.parse_cose_key(auth_data.credential_public_key)  # validated; no key object yet
     # §7.1 step 20: fmt is matched case-sensitively against supported formats (F01)
@@ -138,7 +147,7 @@ def _assess(
     st: StatementResult,
     aaguid_bytes: bytes,
     anchors: Mapping[str, trust.TrustStore],
-    metadata: Any,
+    metadata: MetadataSource | None,
     now: datetime,
     policy: Policy,
     status_time: datetime,
@@ -151,7 +160,8 @@ def _assess(
         trusted = all(ok) if policy.compound_require_all else any(ok)
         first_err = next((p.trust_error for p in parts if not p.trusted), None)
         entry = next((p.metadata for p in parts if p.metadata is not None), None)
-        return AttestationResult(fmt, st.attestation_type, trusted, st.trust_path, aaguid, entry,
+        # the combination's path is its first statement's, as that statement's assessment reports it
+        return AttestationResult(fmt, st.attestation_type, trusted, parts[0].trust_path, aaguid, entry,
                                  parts[0].status if parts else None, None if trusted else first_err, parts=parts)
     if st.attestation_type in _UNCHAINED or not st.trust_path:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid)
@@ -189,13 +199,13 @@ def _assess(
                                      entry.status_at(status_time) if entry is not None else None, code,
                                      trust_detail=problem[1])
     if entry is None:
-        return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid)
+        return AttestationResult(fmt, st.attestation_type, True, path, aaguid)
     # FIDO MDS3 §3.2 step 8 / catalogue X10: the status in effect decides
     status = entry.status_at(status_time)
     rejected = entry.rejection(path, status_time, policy.rejected_statuses)
     if rejected is not None:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, entry, rejected, "policy.status_rejected")
-    return AttestationResult(fmt, st.attestation_type, True, st.trust_path, aaguid, entry, status)
+    return AttestationResult(fmt, st.attestation_type, True, path, aaguid, entry, status)
 
 
 def client_data_hash(client_data_json: bytes) -> bytes:

@@ -22,18 +22,20 @@ import bisect
 import hashlib
 import itertools
 import json
+import os
 import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from . import _core, certificates
-from .attestation import TrustAnchors, prepare_anchors, verify_parsed
+from .attestation import TrustAnchors, aware_now, prepare_anchors, verify_parsed
 from .errors import VerificationError
 from .policy import Policy
-from .response import b64decode, b64encode
+from .response import b64decode
+from .types import MetadataSource, ReverifyAt, ReverifyMode
 
 __all__ = ["ReverifyResult", "reverify", "freeze_metadata", "thaw_metadata", "CHANGES"]
 
@@ -48,7 +50,7 @@ class ReverifyResult(NamedTuple):
     """The outcome of re-verifying one stored record. Immutable (a tuple: cheap to build, to
     pickle between processes, and without a per-instance ``__dict__``)."""
 
-    index: int  # position in the input
+    index: int  # type: ignore[assignment]  # position in the input (the contract's name; shadows tuple.index)
     valid: bool  # the statement and its signature still verify
     trusted: bool  # chains to an anchor of the new metadata and no status rejects it
     status: str | None  # the vouching entry's status today, or None
@@ -58,7 +60,7 @@ class ReverifyResult(NamedTuple):
     description: str | None = None  # the vouching metadata entry's description
     fmt: str | None = None
     attestation_type: str | None = None
-    trust_error: str | None = None  # why not trusted (a code), if it is not
+    trust_error: str | None = None  # why not trusted (a code), if it is not; for an invalid record, the error message
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (AAGUID as a string)."""
@@ -74,15 +76,15 @@ class ReverifyResult(NamedTuple):
 # --------------------------------------------------------------------------- shipping metadata
 
 
-def freeze_metadata(store: Any) -> bytes:
+def freeze_metadata(store: MetadataSource | None) -> bytes:
     """Serialise a metadata store once, to send it to worker processes. A ``MetadataStore``
     pickles as its payload; the receiving process indexes it again and parses certificates
     lazily."""
     return pickle.dumps(store, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def thaw_metadata(frozen: bytes) -> Any:
-    return pickle.loads(frozen)
+def thaw_metadata(frozen: bytes) -> MetadataSource | None:
+    return cast("MetadataSource | None", pickle.loads(frozen))
 
 
 # --------------------------------------------------------------------------- one record
@@ -94,7 +96,7 @@ _sha256 = hashlib.sha256
 _new = tuple.__new__  # builds a ReverifyResult without NamedTuple's Python-level __new__
 
 
-def _utc(value: Any) -> datetime:
+def _utc(value: object) -> datetime:
     if type(value) is str:
         value = datetime.fromisoformat(value)
     elif not isinstance(value, datetime):
@@ -149,7 +151,7 @@ class _Job:
     ReverifyResult fields after ``index`` (a plain tuple: cheap to build, and compact between
     processes); it never raises for a bad record."""
 
-    def __init__(self, metadata: Any, policy: Policy | None, at: str, mode: str,
+    def __init__(self, metadata: MetadataSource | None, policy: Policy | None, at: str, mode: str,
                  trust_anchors: TrustAnchors | None, now: datetime | None) -> None:
         self.today = now or datetime.now(timezone.utc)
         self.metadata = metadata
@@ -176,10 +178,10 @@ class _Job:
         if cdj is not None:
             return _sha256(_b64(cdj, "client_data_json")).digest()  # §7.1 step 12
         if cdh is not None:
-            cdh = _b64(cdh, "client_data_hash")
-            if len(cdh) != 32:
+            digest = _b64(cdh, "client_data_hash")
+            if len(digest) != 32:
                 raise VerificationError("batch.record_invalid", "client_data_hash is not 32 bytes")
-            return cdh
+            return digest
         raise VerificationError("batch.record_invalid", "record lacks client_data_json (or client_data_hash)")
 
     @staticmethod
@@ -208,7 +210,7 @@ class _Job:
             res = verify_parsed(obj, self._cdh(cdj, cdh), self.anchors, self.metadata, self._chain_time(reg),
                                 self.policy, status_time=self.today)
         except VerificationError as exc:
-            return _failed(exc.code)
+            return _failed(exc.code, exc.message[:200])  # the report says why
         except Exception as exc:  # defensive: one record must never stop the batch
             return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
         trusted, status, error = res.trusted, res.status, res.trust_error
@@ -224,7 +226,7 @@ class _Job:
                 v = _decode_line(v, _TRUST_FIELDS)
             verdict = self._grouped(v, self._chain_time(v[3]))
         except VerificationError as exc:
-            return _failed(exc.code)
+            return _failed(exc.code, exc.message[:200])  # the report says why
         except Exception as exc:  # defensive: one record must never stop the batch
             return _failed("batch.record_invalid", f"{type(exc).__name__}: {exc}"[:200])
         trusted, status, error = verdict[0], verdict[1], verdict[6]
@@ -253,7 +255,7 @@ class _Job:
                 fmt, stmt, ad = obj.fmt, obj.att_stmt, obj.auth_data.raw
                 if obj.auth_data.aaguid is None:
                     raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
-            x5c = stmt.get("x5c")
+            x5c = stmt.get("x5c") if type(stmt) is dict else None  # compound (§8.9): an array
             key = (fmt, ad[37:53], tuple(x5c) if type(x5c) is list else ())  # §6.5.2: AAGUID after rpIdHash, flags, signCount
         group = self.groups.get(key)
         if group is None:
@@ -261,7 +263,7 @@ class _Job:
             chain = obj.att_stmt.get("x5c") if type(obj.att_stmt) is dict else None
             chain = tuple(chain) if type(chain) is list else ()
             if stored and (obj.fmt != fmt or str(UUID(bytes=obj.auth_data.aaguid)) != aaguid_text
-                           or tuple(b64encode(c) for c in chain) != tuple(b64encode(_b64(c, "trust_path")) for c in path)):
+                           or not _path_agrees(chain, tuple(_b64(c, "trust_path") for c in path))):
                 raise VerificationError("batch.record_invalid", "stored fmt, aaguid or trust_path disagree with the attestation object")
             group = self.groups[key] = _Group(self, obj.fmt, obj.auth_data.aaguid, chain)
         slot = bisect.bisect_right(group.bounds, when)
@@ -313,6 +315,19 @@ class _Group:
 _EPSILON = timedelta(microseconds=1)
 
 
+def _path_agrees(x5c: tuple[Any, ...], stored: tuple[bytes, ...]) -> bool:
+    """Whether a stored trust_path can be what registration reported for this x5c: the x5c as
+    sent (not trusted, or stored before trust_path became the validated path), or a validated
+    path, i.e. x5c's leading certificates then the anchor that vouched (which x5c may or may not
+    carry). The verdict itself never comes from the stored path: a full verification decides."""
+    sent = tuple(bytes(c) for c in x5c if isinstance(c, (bytes, bytearray)))
+    if len(sent) != len(x5c):
+        return False
+    if not stored:
+        return not sent
+    return bool(sent) and len(stored) - 1 <= len(sent) and stored[:-1] == sent[: len(stored) - 1] and stored[0] == sent[0]
+
+
 def _changed(was_trusted: Any, was_status: str | None, trusted: bool, status: str | None,
              trust_error: str | None) -> str | None:
     """What changed against the stored verdict (the record's ``trusted`` / ``status``, the
@@ -360,11 +375,11 @@ def _worker_chunk(chunk: list[Any]) -> tuple[list[tuple[Any, ...]], list[int]]:
 
 def reverify(
     records: Iterable[Any],
-    metadata: Any = None,
+    metadata: MetadataSource | None = None,
     policy: Policy | None = None,
     workers: int = 1,
-    at: str = "registration",
-    mode: str = "full",
+    at: ReverifyAt = "registration",
+    mode: ReverifyMode = "full",
     trust_anchors: TrustAnchors | None = None,
     chunk_size: int = 1024,
     *,
@@ -388,16 +403,21 @@ def reverify(
     multiprocessing start method (default "spawn"). ``max_in_flight``: chunks held ahead of
     the one being yielded, verified or not (default 4 x workers + 4).
     """
+    # a caller's mistake is a TypeError / ValueError here, not a VerificationError
     if at not in _AT:
-        raise VerificationError("policy.invalid", f"at must be one of {_AT}")
+        raise ValueError(f"at must be one of {_AT}, not {at!r}")
     if mode not in _MODES:
-        raise VerificationError("policy.invalid", f"mode must be one of {_MODES}")
-    if not isinstance(workers, int) or workers < 1:
-        raise VerificationError("policy.invalid", "workers must be a positive integer")
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise VerificationError("policy.invalid", "chunk_size must be a positive integer")
-    if now is not None and now.tzinfo is None:
-        raise VerificationError("input.type", "now must be an aware datetime")
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    for name, value in (("workers", workers), ("chunk_size", chunk_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer")
+    if now is not None:
+        aware_now(now)
+    if workers > 1 and _bootstrapping():
+        _note_unguarded()
+        raise RuntimeError(_UNGUARDED)
     today = now or datetime.now(timezone.utc)
     job = _Job(metadata, policy, at, mode, trust_anchors, today)
     if workers == 1:
@@ -428,6 +448,47 @@ def _worker_ready() -> bool:
     return _WORKER_JOB is not None
 
 
+_UNGUARDED = (
+    "reverify(workers > 1) was called while a worker process was starting: the worker re-ran the "
+    "main script (multiprocessing's 'spawn' start method imports it), and the script calls reverify "
+    "at module level. Put that code under `if __name__ == \"__main__\":` (or pass workers=1)."
+)
+
+
+def _bootstrapping() -> bool:
+    """True in a spawned child while it imports the parent's main module (multiprocessing sets
+    ``_inheriting`` for that phase; starting processes then is what it refuses)."""
+    import multiprocessing.process
+
+    return bool(getattr(multiprocessing.process.current_process(), "_inheriting", False))
+
+
+def _marker(parent: int) -> str:
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"fastattest-unguarded-main-{parent}")
+
+
+def _note_unguarded() -> None:
+    """Leave the parent a note before this child dies: the pool only sees the child exit."""
+    try:
+        with open(_marker(os.getppid()), "w") as f:
+            f.write("unguarded\n")
+    except OSError:
+        pass
+
+
+def _unguarded_children() -> bool:
+    path = _marker(os.getpid())
+    if not os.path.exists(path):
+        return False
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+    return True
+
+
 def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], workers: int, chunk_size: int,
               method: str, max_in_flight: int) -> Iterator[ReverifyResult]:
     """``workers`` processes verify: this one and, when there is work for them, ``workers - 1``
@@ -455,6 +516,7 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
     from concurrent.futures.process import BrokenProcessPool
 
     children = workers - 1
+    _unguarded_children()  # forget a note left by an earlier pool of this process
     outcome, fields = job.outcome, job.fields
     try:
         total: int | None = len(records)  # type: ignore[arg-type]
@@ -528,7 +590,7 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
                 chunk = [] if cursor[1] else take()
                 if not chunk:
                     break
-                entry = [cursor[0], None, None]  # no child has room (or none is started): verify it here
+                entry: list[Any] = [cursor[0], None, None]  # no child has room (or none is started): verify it here
                 pending.append(entry)
                 cursor[0] += len(chunk)
                 entry[2] = here(chunk, True)
@@ -558,7 +620,15 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
             pending.popleft()
             for i, o in enumerate(outcomes, head[0]):
                 yield _new(ReverifyResult, (i,) + o)
+        if st["pool"] is not None:
+            # every result came from here, but the children died re-running an unguarded script:
+            # say so rather than leave their tracebacks unexplained
+            st["pool"].shutdown(wait=True)
+            if _unguarded_children():
+                raise RuntimeError(_UNGUARDED)
     except BrokenProcessPool:
+        if _unguarded_children():
+            raise RuntimeError(_UNGUARDED) from None
         delivered = pending[0][0] if pending else cursor[0]
         raise VerificationError(
             "batch.worker_failed",
@@ -568,3 +638,4 @@ def _parallel(records: Iterable[Any], job: _Job, job_args: tuple[Any, ...], work
     finally:
         if st["pool"] is not None:
             st["pool"].shutdown(wait=True, cancel_futures=True)
+        _unguarded_children()

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, cast
 
 from asn1crypto import algos as _algos, x509 as _ax
 from cryptography import x509
@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 
 from . import _core, _der
 from .errors import VerificationError
+
+_T = TypeVar("_T")
 
 # Resource caps (R-rows of the catalogue; README "Security" section)
 MAX_X5C = 8
@@ -177,7 +179,7 @@ class CertInfo:
                 except Exception:  # ValueError, InvalidVersion, ...: then there is no such view
                     cert = None
             self._decoded["cert"] = cert
-        return self._decoded["cert"]
+        return cast("x509.Certificate | None", self._decoded["cert"])
 
     def extension(self, oid: str) -> Extension | None:
         return self.extensions.get(oid)
@@ -331,13 +333,14 @@ def signed_by(child: CertInfo, issuer_key: Any) -> bool:
 
 
 # ------------------------------------------------------------------ extensions, decoded on demand
-def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], Any]) -> Any:
+def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], _T]) -> _T | None:
     """The decoded value of extension ``oid`` (None when absent), decoded once per certificate;
     ``certificate.extension_malformed`` naming the extension when it does not decode."""
     try:
-        return info._decoded[oid]
+        return cast("_T | None", info._decoded[oid])  # what ``decoder`` returned for this oid
     except KeyError:
         pass
+    value: _T | None
     ext = info.extensions.get(oid)
     if ext is None:
         value = None

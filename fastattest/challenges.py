@@ -16,8 +16,10 @@ class ChallengeStore:
     """Issue random challenges and consume each exactly once, within ``ttl`` seconds (J04)."""
 
     def __init__(self, ttl: float = 300.0, size: int = 32, max_outstanding: int = 100_000) -> None:
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(f"size must be an int, not {type(size).__name__}")
         if size < 16:
-            raise VerificationError("policy.invalid", "challenges must be at least 16 bytes")
+            raise ValueError("challenges must be at least 16 bytes (WebAuthn L3 §13.4.3)")
         self.ttl, self.size, self.max_outstanding = ttl, size, max_outstanding
         self._issued: OrderedDict[bytes, float] = OrderedDict()
         self._lock = threading.Lock()

@@ -7,6 +7,7 @@
                                     [--crl CRL ...] [--require-crls]
     fastattest demo
     fastattest mds fetch | show | lookup AAGUID
+    fastattest --version
 
 Exit codes: 0 all good; 1 some records changed or failed (``reverify``) / verification failed
 (``verify``); 2 usage or configuration error (bad arguments, unreadable files or metadata);
@@ -17,17 +18,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
-import warnings
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence
 
-from cryptography.utils import CryptographyDeprecationWarning
 
 from .errors import FastAttestError, MetadataError, VerificationError
+from .types import ReverifyMode
 
 USAGE_ERROR = 2
 INCOMPLETE = 3  # reverify stopped before the end of its input (a worker process died)
@@ -154,6 +155,7 @@ class Summary:
         self.outcomes: Counter[str] = Counter()
         self.changed: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
+        self.error_examples: dict[str, str] = {}  # code -> the first record's message
         self.statuses: Counter[str] = Counter()
         self.descriptions: Counter[str] = Counter()
 
@@ -165,7 +167,10 @@ class Summary:
         if changed:
             self.changed[changed] += 1
         if not valid:
-            self.errors[get("error") or "?"] += 1
+            code = get("error") or "?"
+            self.errors[code] += 1
+            if code not in self.error_examples:
+                self.error_examples[code] = f"record {get('index')}: {get('trust_error') or '-'}"
         else:
             self.statuses[get("status") or "(none)"] += 1
             self.descriptions[get("description") or f"(unknown) {get('aaguid')}"] += 1
@@ -179,6 +184,11 @@ class Summary:
         for title, counter in (("outcome", self.outcomes), ("changed", self.changed), ("error", self.errors),
                                ("status", self.statuses), ("authenticator", self.descriptions)):
             if not counter:
+                continue
+            if title == "error":  # why records are invalid: the code, how many, the first one's message
+                errs = [(code, n, self.error_examples.get(code, "")) for code, n in counter.most_common(limit)]
+                _table(errs, ("error", "records", "first (message)"), out)
+                out.write("\n")
                 continue
             rows = counter.most_common(limit)
             if len(counter) > limit:
@@ -201,8 +211,8 @@ def _policy(args: argparse.Namespace) -> Any:
             raise _UsageError(f"--crl: cannot read {path}: {exc.strerror}") from None
     try:
         return Policy(crls=crls, require_crls=args.require_crls)
-    except VerificationError as exc:
-        raise _UsageError(f"--crl: {exc.message}") from None
+    except (TypeError, ValueError) as exc:
+        raise _UsageError(f"--crl: {exc}") from None
 
 
 def _crl_options(p: argparse.ArgumentParser) -> None:
@@ -233,7 +243,7 @@ def cmd_reverify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 raise _UsageError(f"--out: cannot write {args.out}: {exc.strerror}") from None
         total = _count_lines(f)
         progress = _Progress(total, err, args.progress if args.progress is not None else err.isatty())
-        mode = "trust" if args.trust_only else "full"
+        mode: ReverifyMode = "trust" if args.trust_only else "full"
         if args.dask:
             results: Iterable[Any] = _dask_results(args, store, mode, now, policy)
         else:
@@ -261,11 +271,17 @@ def _dask_results(args: argparse.Namespace, store: Any, mode: str, now: datetime
     """Records through a Dask cluster, one partition (file) at a time."""
     if args.input == "-":
         raise _UsageError("--dask needs an input file the workers can read, not stdin")
-    from distributed import Client
+    try:
+        from distributed import Client
 
-    from .dask import reverify_jsonl
-
-    with Client(args.dask) as client:
+        from .dask import reverify_jsonl
+    except ImportError as exc:
+        raise _UsageError(f"--dask needs the 'distributed' package ({exc.name or exc}): pip install 'fastattest[dask]'") from None
+    try:
+        client = Client(args.dask, timeout=args.dask_timeout)  # type: ignore[no-untyped-call]  # distributed leaves Client.__init__ unannotated
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise _UsageError(f"--dask: cannot connect to the Dask scheduler at {args.dask}: {exc}") from None
+    with client:
         bag = reverify_jsonl([os.path.abspath(args.input)], store, client, at=args.at, mode=mode, now=now, policy=policy)
         for part in bag.to_delayed():
             yield from part.compute()
@@ -294,6 +310,9 @@ def _credential_rows(cred: Any) -> list[tuple[str, Any]]:
     return rows
 
 
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?/?$")  # a host[:port] without "scheme://" (android:... has none either, but never matches)
+
+
 def cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .relying_party import RelyingParty
 
@@ -301,6 +320,10 @@ def cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         response = Path(args.file).read_bytes()
     except OSError as exc:
         raise _UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    for origin in args.origin:
+        if _HOST_PORT.match(origin):  # "localhost:5000", "example.com": no scheme
+            raise _UsageError(f"--origin {origin!r} has no scheme: an origin is scheme://host[:port], "
+                              f"as the browser reports it, e.g. https://{origin} or http://{origin}")
     policy = _policy(args)
     store = load_metadata(args.mds, required=False)
     rp = RelyingParty(args.rp_id, args.origin, metadata=store, policy=policy)
@@ -390,14 +413,37 @@ def _mds_functions() -> dict[str, Any]:
     return found
 
 
+_AAID = re.compile(r"^[0-9A-Fa-f]{4}#[0-9A-Fa-f]{4}$")  # FIDO UAF AAID (UAF Protocol §3.1.4)
+
+
+def _lookup_key(key: str) -> bool:
+    """An AAGUID (any UUID spelling), a 40-hex attestation certificate key identifier, or an AAID."""
+    from uuid import UUID
+
+    key = key.strip()
+    if re.fullmatch(r"[0-9A-Fa-f]{40}", key) or _AAID.match(key):
+        return True
+    try:
+        UUID(key)
+        return True
+    except ValueError:
+        return False
+
+
 def cmd_mds(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .metadata import MetadataStore
 
+    if args.mds_command == "lookup" and not _lookup_key(args.aaguid):
+        raise _UsageError(f"mds lookup: {args.aaguid!r} is not an AAGUID (a UUID such as "
+                          "cb69481e-8ff7-4039-93ec-0a2729a154a8), a 40-hex attestation key identifier or a UAF AAID (XXXX#XXXX)")
+    if args.mds_command == "fetch" and args.timeout is not None and not args.timeout > 0:
+        raise _UsageError("mds fetch: --timeout must be a positive number of seconds")
     provided = _mds_functions().get(f"mds_{args.mds_command}")
     if provided is not None:
         return int(provided(args, out) or 0)
     if args.mds_command == "fetch":
-        store = MetadataStore.fetch(url=args.url) if args.url else MetadataStore.fetch()
+        kw: dict[str, Any] = {"timeout": args.timeout or 30, "cache_dir": args.cache_dir}
+        store = MetadataStore.fetch(url=args.url, **kw) if args.url else MetadataStore.fetch(**kw)
         out.write(f"fetched and cached: {store!r}\n")
         return 0
     store = load_metadata(args.mds)
@@ -426,7 +472,10 @@ def cmd_mds(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     p = argparse.ArgumentParser(prog="fastattest", description="WebAuthn / FIDO2 attestation verification")
+    p.add_argument("--version", action="version", version=f"fastattest {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("reverify", help="re-verify stored registrations (JSON lines) against metadata")
@@ -438,6 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--at", choices=("registration", "now"), default="registration",
                    help="check certificates as of registration (default) or now")
     r.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (scheduler address)")
+    r.add_argument("--dask-timeout", type=float, default=10, metavar="SECONDS",
+                   help="how long to try to reach the Dask scheduler (default 10)")
     _crl_options(r)
     r.add_argument("--chunk-size", type=int, default=256, help=argparse.SUPPRESS)
     r.add_argument("--now", help="today, ISO 8601 (default: the current time)")
@@ -464,6 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     msub = m.add_subparsers(dest="mds_command", required=True)
     f = msub.add_parser("fetch", help="download, verify and cache the MDS3 BLOB")
     f.add_argument("--url")
+    f.add_argument("--timeout", type=float, default=30, metavar="SECONDS", help="network timeout (default 30)")
+    f.add_argument("--cache-dir", help="cache directory (default: $FASTATTEST_CACHE_DIR or ~/.cache/fastattest)")
     s = msub.add_parser("show", help="summarise the metadata in use")
     s.add_argument("--mds")
     lk = msub.add_parser("lookup", help="show the entry of an AAGUID")
@@ -515,16 +568,18 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:
-        with warnings.catch_warnings():
-            # real attestation certificates (e.g. some TPM AIK certificates) have non-positive
-            # serial numbers; cryptography's notice about them is for developers, not CLI users
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            return args.func(args, out, err)
+        # no warning filter: certificates are read without cryptography's X.509 parser, so a
+        # real device's certificate (a non-positive serial) makes it warn nowhere
+        rc: int = args.func(args, out, err)
+        return rc
     except _UsageError as exc:
         err.write(f"fastattest: {exc}\n")
         return USAGE_ERROR
     except MetadataError as exc:
-        err.write(f"fastattest: metadata: {exc.message} [{exc.code}]\n")
+        # a 429 answer's Retry-After, when the download code records it on the error
+        retry = getattr(exc, "retry_after", None)
+        hint = f" (the server asks to retry after {retry} s)" if retry else ""
+        err.write(f"fastattest: metadata: {exc.message} [{exc.code}]{hint}\n")
         return USAGE_ERROR
     except VerificationError as exc:
         err.write(f"fastattest: {exc.message} [{exc.code}]\n")

@@ -19,6 +19,17 @@ parse = _core.parse_client_data
 encode_challenge = _core.b64url_encode
 
 
+def expected_challenge(challenge: object) -> None:
+    """The caller's expected challenge is the raw bytes it issued: anything else is a programming
+    error (TypeError / ValueError at the call), not a failed ceremony. A ``str`` is refused
+    rather than guessed at: it may be the base64url text or a decoded form of it."""
+    if not isinstance(challenge, (bytes, bytearray)):
+        hint = " (pass the raw bytes issued, not their base64url text)" if isinstance(challenge, str) else ""
+        raise TypeError(f"challenge must be bytes, not {type(challenge).__name__}{hint}")
+    if not challenge:
+        raise ValueError("challenge must not be empty")
+
+
 def verify(
     cd: dict[str, Any],
     *,
@@ -32,8 +43,7 @@ def verify(
     if cd.get("type") != type:
         raise VerificationError("client_data.type_mismatch", f"clientDataJSON type is {cd.get('type')!r}, expected {type!r}")
     # step 8 / 12: challenge is the base64url (no padding) encoding of the issued challenge (J03)
-    if not isinstance(challenge, (bytes, bytearray)) or not challenge:
-        raise VerificationError("client_data.challenge_mismatch", "the expected challenge must be non-empty bytes")
+    expected_challenge(challenge)
     got = cd.get("challenge")
     if not isinstance(got, str) or got != encode_challenge(challenge):
         raise VerificationError("client_data.challenge_mismatch", "clientDataJSON challenge does not match the issued challenge")

@@ -17,26 +17,30 @@ each worker that needs it. Workers deserialise it once and keep it, keyed by a t
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-import dask
 import dask.bag as db
+from dask.delayed import delayed
 
 from . import batch
+from .types import MetadataSource
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = ["reverify_bag", "reverify_jsonl", "MetadataPlugin"]
 
-_STORES: dict[str, Any] = {}  # token -> thawed store, per worker process
+_STORES: dict[str, MetadataSource | None] = {}  # token -> thawed store, per worker process
 _PLUGIN_NAME = "fastattest-metadata-"
 
 
-def _freeze(metadata: Any) -> tuple[str, bytes]:
+def _freeze(metadata: MetadataSource | None) -> tuple[str, bytes]:
     frozen = batch.freeze_metadata(metadata)
     token = hashlib.sha256(frozen).hexdigest()[:32]
     return token, frozen
 
 
-def _store(token: str, frozen: bytes | None) -> Any:
+def _store(token: str, frozen: bytes | None) -> MetadataSource | None:
     store = _STORES.get(token)
     if store is None and token not in _STORES:
         if frozen is None:
@@ -51,7 +55,7 @@ except ImportError:  # pragma: no cover - distributed is part of the dask extra
     _WorkerPlugin = object  # type: ignore[assignment,misc]
 
 
-class MetadataPlugin(_WorkerPlugin):  # type: ignore[misc,valid-type]
+class MetadataPlugin(_WorkerPlugin):
     """Thaws the metadata store once when a worker starts (or when registered)."""
 
     def __init__(self, token: str, frozen: bytes) -> None:
@@ -88,28 +92,29 @@ def _partition_paths(pairs: Iterable[tuple[str, str]], token: str, frozen: bytes
     return out
 
 
-def _ship(metadata: Any, client: Any) -> tuple[str, Any]:
+def _ship(metadata: MetadataSource | None, client: Client | None) -> tuple[str, Any]:
     """(token, what the partition function receives to find the store)."""
     token, frozen = _freeze(metadata)
     if client is not None:
         client.register_plugin(MetadataPlugin(token, frozen), name=_PLUGIN_NAME + token)
         return token, None
-    return token, dask.delayed(frozen, pure=True, name="fastattest-metadata-" + token)
+    return token, delayed(frozen, pure=True, name="fastattest-metadata-" + token)
 
 
-def reverify_bag(bag: db.Bag, metadata: Any, *, client: Any = None, **kw: Any) -> db.Bag:
+def reverify_bag(bag: db.Bag, metadata: MetadataSource | None, *, client: Client | None = None, **kw: Any) -> db.Bag:
     """A bag of result dicts, one per record of ``bag`` (records as for ``reverify``)."""
     kw.pop("workers", None)
     token, carrier = _ship(metadata, client)
-    return bag.map_partitions(_partition, token, carrier, kw)
+    out: db.Bag = bag.map_partitions(_partition, token, carrier, kw)  # type: ignore[no-untyped-call]  # dask.bag is unannotated
+    return out
 
 
-def reverify_jsonl(paths: str | Sequence[str], metadata: Any, client: Any = None, *,
+def reverify_jsonl(paths: str | Sequence[str], metadata: MetadataSource | None, client: Client | None = None, *,
                    as_dataframe: bool = False, **kw: Any) -> Any:
     """Re-verify JSON-lines files of stored records: a bag of result dicts (or a DataFrame)."""
     kw.pop("workers", None)
     token, carrier = _ship(metadata, client)
-    lines = db.read_text(paths, include_path=True, blocksize=None)
+    lines = db.read_text(paths, include_path=True, blocksize=None)  # type: ignore[no-untyped-call]  # dask.bag is unannotated
     bag = lines.map_partitions(_partition_paths, token, carrier, kw)
     if as_dataframe:
         return bag.to_dataframe()

@@ -20,7 +20,7 @@ class FastAttestError(Exception):
         self.message = message or CODES.get(code, code)
         super().__init__(f"{self.message} [{code}]")
 
-    def __reduce__(self):  # picklable across worker processes
+    def __reduce__(self) -> tuple[type[FastAttestError], tuple[str, str]]:  # picklable across worker processes
         return (type(self), (self.code, self.message))
 
 
@@ -29,7 +29,13 @@ class VerificationError(FastAttestError):
 
 
 class MetadataError(FastAttestError):
-    """FIDO MDS3 metadata could not be loaded, verified or trusted."""
+    """FIDO MDS3 metadata could not be loaded, verified or trusted.
+
+    ``retry_after``: when a download was refused with a ``Retry-After`` header (HTTP 429 or
+    503, RFC 9110 §10.2.3), the seconds the server asked to wait; else None.
+    """
+
+    retry_after: int | None = None
 
 
 #: Every code fastattest raises, with its meaning. A test checks that each code used in the

@@ -161,7 +161,7 @@ def store_from_args(args: Any) -> MetadataStore:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the `mds` command (with fetch/show/lookup) to an argparse subparsers object."""
-    mds = subparsers.add_parser("mds", help="FIDO MDS3 metadata: fetch, show, lookup")
+    mds: argparse.ArgumentParser = subparsers.add_parser("mds", help="FIDO MDS3 metadata: fetch, show, lookup")
     sub = mds.add_subparsers(dest="mds_command", required=True)
 
     def source(p: argparse.ArgumentParser) -> None:

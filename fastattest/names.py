@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from .metadata import MetadataEntry
+from .types import MetadataSource
+
 __all__ = ["authenticator_name", "provider_name", "load_provider_names", "default_path", "PROVIDER_LIST_URL"]
 
 PROVIDER_LIST_URL = "https://raw.githubusercontent.com/passkeydeveloper/passkey-authenticator-aaguids/main/combined_aaguid.json"
@@ -118,7 +121,8 @@ def provider_name(aaguid: UUID | str | bytes) -> str | None:
     return _table().get(_aaguid(aaguid))
 
 
-def authenticator_name(aaguid: UUID | str | bytes, metadata: Any = None, *, entry: Any = None) -> str | None:
+def authenticator_name(aaguid: UUID | str | bytes, metadata: MetadataSource | None = None, *,
+                       entry: MetadataEntry | None = None) -> str | None:
     """A display name for the authenticator model: the metadata entry's description (``entry``,
     else ``metadata.entry(aaguid)``), else the provider list's name, else None. The zero AAGUID
     (U2F, or an authenticator that hides its model) has no name. Never a security decision."""

@@ -91,6 +91,8 @@ def _descriptors(name: str, credentials: Any) -> list[dict[str, Any]]:
     if isinstance(credentials, (str, bytes, Mapping)) or not isinstance(credentials, Iterable):
         raise TypeError(f"{name} must be a sequence of Credential (or credential ID bytes)")
     out: list[dict[str, Any]] = []
+    cid: object
+    transports: Iterable[object]
     for c in credentials:
         if isinstance(c, (bytes, bytearray)):
             cid, transports = bytes(c), ()

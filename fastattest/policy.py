@@ -4,12 +4,14 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Iterable
 from uuid import UUID
 
 from . import revocation, tpm_vendors as _tpm_vendors
 from .algorithms import DEFAULT_CREDENTIAL_ALGORITHMS
-from .errors import VerificationError
+from .metadata import MetadataEntry
+from .types import CertificationLevel, CounterRegression, UserVerification
 
 #: MDS3 AuthenticatorStatus values that refuse a registration by default (FIDO MDS3 §3.1.4;
 #: conformance MDS F-2). RETIRED is informational by default.
@@ -93,13 +95,13 @@ class Policy:
     """
 
     require_trusted: bool = False
-    user_verification: str = "preferred"
+    user_verification: UserVerification = "preferred"
     algorithms: frozenset[int] = DEFAULT_CREDENTIAL_ALGORITHMS
     rejected_statuses: frozenset[str] = DEFAULT_REJECTED_STATUSES
     allowed_aaguids: frozenset[UUID] | None = None
     require_user_presence: bool = True
     strict_cbor: bool = False
-    counter_regression: str = "reject"
+    counter_regression: CounterRegression = "reject"
     allow_cross_origin: bool = False
     top_origins: tuple[str, ...] = ()
     android_key_tee_only: bool = True
@@ -113,30 +115,73 @@ class Policy:
     tpm_vendors: frozenset[str] = frozenset()
     blocked_aaguids: frozenset[UUID] | None = None
     allow_synced: bool = True
-    min_certification_level: int | None = None
+    min_certification_level: CertificationLevel | None = None
+
+    if TYPE_CHECKING:  # what the constructor accepts; __post_init__ normalises to the field types
+        def __init__(
+            self,
+            require_trusted: bool = False,
+            user_verification: UserVerification = "preferred",
+            algorithms: Iterable[int] = DEFAULT_CREDENTIAL_ALGORITHMS,
+            rejected_statuses: Iterable[str] = DEFAULT_REJECTED_STATUSES,
+            allowed_aaguids: Iterable[UUID | str | bytes] | None = None,
+            require_user_presence: bool = True,
+            strict_cbor: bool = False,
+            counter_regression: CounterRegression = "reject",
+            allow_cross_origin: bool = False,
+            top_origins: Iterable[str] = (),
+            android_key_tee_only: bool = True,
+            compound_require_all: bool = True,
+            safetynet_max_age: int = 60,
+            safetynet_require_cts: bool = True,
+            allow_weak_certificates: bool = False,
+            crls: bytes | str | Sequence[bytes | bytearray | str] | None = (),
+            require_crls: bool = False,
+            allow_fido_conformance_tpm_vendor: bool = False,
+            tpm_vendors: Iterable[str] = frozenset(),
+            blocked_aaguids: Iterable[UUID | str | bytes] | None = None,
+            allow_synced: bool = True,
+            min_certification_level: CertificationLevel | None = None,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
-        if self.user_verification not in _UV:
-            raise VerificationError("policy.invalid", f"user_verification must be one of {_UV}")
-        if self.counter_regression not in ("reject", "flag"):
-            raise VerificationError("policy.invalid", 'counter_regression must be "reject" or "flag"')
-        object.__setattr__(self, "algorithms", frozenset(int(a) for a in self.algorithms))
-        object.__setattr__(self, "rejected_statuses", frozenset(self.rejected_statuses))
-        object.__setattr__(self, "top_origins", tuple(self.top_origins))
+        # A configuration mistake is a TypeError / ValueError here, at construction: never a
+        # VerificationError, which a log would count as a failed ceremony.
+        _choice("user_verification", self.user_verification, _UV)
+        _choice("counter_regression", self.counter_regression, ("reject", "flag"))
+        for name in _BOOLS:
+            if type(getattr(self, name)) is not bool:
+                raise TypeError(f"Policy.{name} must be a bool, not {type(getattr(self, name)).__name__}")
+        if type(self.safetynet_max_age) is not int:
+            raise TypeError(f"Policy.safetynet_max_age must be an int (seconds), not {type(self.safetynet_max_age).__name__}")
+        if self.safetynet_max_age < 0:
+            raise ValueError("Policy.safetynet_max_age must not be negative")
+        algs = _collection("algorithms", self.algorithms)
+        if any(not isinstance(a, int) or isinstance(a, bool) for a in algs):
+            raise TypeError("Policy.algorithms must hold COSE algorithm identifiers (int)")
+        object.__setattr__(self, "algorithms", frozenset(int(a) for a in algs))
+        statuses = _collection("rejected_statuses", self.rejected_statuses)
+        if any(not isinstance(x, str) for x in statuses):
+            raise TypeError("Policy.rejected_statuses must hold MDS3 AuthenticatorStatus names (str)")
+        object.__setattr__(self, "rejected_statuses", frozenset(statuses))
+        tops = (self.top_origins,) if isinstance(self.top_origins, str) else _collection("top_origins", self.top_origins)
+        if any(not isinstance(x, str) for x in tops):
+            raise TypeError("Policy.top_origins must hold origins (str)")
+        object.__setattr__(self, "top_origins", tuple(tops))
         if isinstance(self.tpm_vendors, str):
-            raise VerificationError("policy.invalid", "tpm_vendors must be a collection of vendor IDs, not one string")
+            raise TypeError("Policy.tpm_vendors must be a collection of vendor IDs, not one string")
         vendors = set()
-        for v in self.tpm_vendors:
+        for v in _collection("tpm_vendors", self.tpm_vendors):
             vid = _tpm_vendors.vendor_id(v if isinstance(v, str) and v[:3].lower() == "id:" else f"id:{v}")
             if vid is None:
-                raise VerificationError("policy.invalid", f"tpm_vendors holds {v!r}, not a TPM vendor ID of 8 hex digits")
+                raise ValueError(f"Policy.tpm_vendors holds {v!r}, not a TPM vendor ID of 8 hex digits")
             vendors.add(vid)
         object.__setattr__(self, "tpm_vendors", frozenset(vendors))
         try:
             crls = revocation.normalize(self.crls)
             revocation.load(crls)  # parsed once here (and cached): a bad CRL fails at startup
-        except (TypeError, revocation.CrlError) as exc:
-            raise VerificationError("policy.invalid", str(exc)) from None
+        except revocation.CrlError as exc:
+            raise ValueError(f"Policy.crls: {exc}") from None
         object.__setattr__(self, "crls", crls)
         if self.allowed_aaguids is not None:
             object.__setattr__(self, "allowed_aaguids", _aaguid_set("allowed_aaguids", self.allowed_aaguids))
@@ -163,6 +208,26 @@ class Policy:
         return text
 
 
+_BOOLS = ("require_trusted", "require_user_presence", "strict_cbor", "allow_cross_origin", "android_key_tee_only",
+          "compound_require_all", "safetynet_require_cts", "allow_weak_certificates", "require_crls",
+          "allow_fido_conformance_tpm_vendor")
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"Policy.{name} must be a str, one of {allowed}; not {type(value).__name__}")
+    if value not in allowed:
+        hint = f' (did you mean "{value.lower()}"?)' if value.lower() in allowed else ""
+        raise ValueError(f"Policy.{name} must be one of {allowed}, not {value!r}{hint}")
+
+
+def _collection(name: str, value: object) -> tuple[Any, ...]:
+    """A set/list/tuple/frozenset (or any iterable but a str or bytes) as a tuple."""
+    if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Iterable):
+        raise TypeError(f"Policy.{name} must be a collection (set, list, tuple), not {type(value).__name__}")
+    return tuple(value)
+
+
 def _dataclass_repr(p: Policy) -> str:
     from dataclasses import fields
 
@@ -183,7 +248,7 @@ def _aaguid_set(name: str, values: Any) -> frozenset[UUID]:
     return frozenset(out)
 
 
-def certification_level(entry: Any, now: datetime | date | None = None) -> int:
+def certification_level(entry: MetadataEntry | None, now: datetime | date | None = None) -> int:
     """The FIDO certification level (0-3) in effect at ``now`` in a metadata entry's status
     reports (MDS3 §3.1.3): the highest level of the FIDO_CERTIFIED* reports whose
     effectiveDate has come, unless a later NOT_FIDO_CERTIFIED report withdrew it (0)."""

@@ -15,8 +15,18 @@ from . import _core, algorithms, client_data, names, options
 from . import response as envelope
 from .attestation import AttestationResult, TrustAnchors, aware_now, prepare_anchors, verify_parsed
 from .errors import VerificationError
+from .metadata import MetadataEntry
 from .policy import Policy, certification_level
 from .response import b64decode, b64encode
+from .types import (
+    AttestationConveyance,
+    AuthenticatorAttachment,
+    Hint,
+    MetadataSource,
+    ResidentKey,
+    ResponseJSON,
+    UserVerification,
+)
 
 _ZERO_AAGUID = UUID(int=0)
 _REVOCATION = frozenset({"trust.revoked", "trust.revocation_unavailable"})
@@ -35,7 +45,7 @@ class Credential:
     attestation_type: str = "none"
     trusted: bool = False
     trust_path: tuple[bytes, ...] = ()
-    metadata: Any = field(default=None, compare=False)  # MetadataEntry; not serialised in full
+    metadata: MetadataEntry | None = field(default=None, compare=False)  # not serialised in full
     user_verified: bool = False
     backup_eligible: bool | None = None  # None: unknown (registered elsewhere)
     backed_up: bool = False
@@ -150,23 +160,33 @@ class RelyingParty:
         self,
         rp_id: str,
         origins: str | Iterable[str],
-        metadata: Any = None,
+        metadata: MetadataSource | None = None,
         policy: Policy | None = None,
         trust_anchors: TrustAnchors | None = None,
         *,
         rp_name: str | None = None,
     ) -> None:
-        if not isinstance(rp_id, str) or not rp_id:
-            raise VerificationError("policy.invalid", "rp_id must be a non-empty string")
+        # a configuration mistake is a TypeError / ValueError here, never a VerificationError
+        if not isinstance(rp_id, str):
+            raise TypeError(f"rp_id must be a str, not {type(rp_id).__name__}")
+        if not rp_id:
+            raise ValueError("rp_id must be a non-empty string")
         self.rp_id = rp_id
         if rp_name is not None and (not isinstance(rp_name, str) or not rp_name):
             raise TypeError("rp_name must be a non-empty str")
         self.rp_name = rp_name or rp_id  # §5.4.1 PublicKeyCredentialRpEntity.name, shown by some clients
         self.rp_id_hash = hashlib.sha256(rp_id.encode("utf-8")).digest()
+        if isinstance(origins, (bytes, bytearray)) or not isinstance(origins, (str, Iterable)):
+            raise TypeError(f"origins must be a str or an iterable of str, not {type(origins).__name__}")
         self.origins = frozenset([origins] if isinstance(origins, str) else origins)
-        if not self.origins:
-            raise VerificationError("policy.invalid", "at least one origin is required")
-        self.metadata = metadata
+        bad = [o for o in self.origins if not isinstance(o, str)]
+        if bad:
+            raise TypeError(f"origins must be strings, not {type(bad[0]).__name__}")
+        if not self.origins or "" in self.origins:
+            raise ValueError("at least one non-empty origin is required")
+        if policy is not None and not isinstance(policy, Policy):
+            raise TypeError(f"policy must be a fastattest.Policy, not {type(policy).__name__}")
+        self.metadata: MetadataSource | None = metadata
         self.policy = policy or Policy()
         self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
 
@@ -203,13 +223,13 @@ class RelyingParty:
         user_id: bytes,
         user_name: str,
         user_display_name: str | None = None,
-        exclude_credentials: Iterable[Any] = (),
-        attestation: str = "direct",
+        exclude_credentials: Iterable[Credential | bytes] = (),
+        attestation: AttestationConveyance = "direct",
         attestation_formats: Iterable[str] = (),
-        user_verification: str | None = None,
-        resident_key: str = "preferred",
-        authenticator_attachment: str | None = None,
-        hints: Iterable[str] = (),
+        user_verification: UserVerification | None = None,
+        resident_key: ResidentKey = "preferred",
+        authenticator_attachment: AuthenticatorAttachment | None = None,
+        hints: Iterable[Hint] = (),
         timeout_ms: int = 300_000,
         appid_exclude: str | None = None,
         extensions: Mapping[str, Any] | None = None,
@@ -231,9 +251,9 @@ class RelyingParty:
     def authentication_options(
         self,
         *,
-        allow_credentials: Iterable[Any] | None = None,
-        user_verification: str | None = None,
-        hints: Iterable[str] = (),
+        allow_credentials: Iterable[Credential | bytes] | None = None,
+        user_verification: UserVerification | None = None,
+        hints: Iterable[Hint] = (),
         timeout_ms: int = 300_000,
         appid: str | None = None,
         user_id: bytes | None = None,
@@ -255,19 +275,25 @@ class RelyingParty:
             raise TypeError("pass exactly one of challenge= (the issued bytes) or state= (from *_options())")
 
     # -- §7.1 registration ------------------------------------------------------------------
-    def register(self, response: Any, challenge: bytes | None = None, now: datetime | None = None, *,
+    def register(self, response: ResponseJSON, challenge: bytes | None = None, now: datetime | None = None, *,
                  state: Mapping[str, Any] | None = None) -> Credential:
         """Verify a registration response; return the Credential to store or raise VerificationError.
 
         ``state`` (from ``registration_options``) replaces ``challenge`` and enforces what the
         options asked for; single use of the challenge stays with the caller's storage."""
         self._ceremony(challenge, state)
+        if challenge is not None:
+            client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
         now = aware_now(now)
         st = None
         if state is not None:
             st = options.read_state(state, options.REGISTRATION, self.rp_id, now.timestamp())
             challenge = st.challenge
+        if challenge is None:  # unreachable: _ceremony requires challenge= or state=
+            raise TypeError("challenge= or state= is required")
         env = envelope.parse(response, registration=True)
+        if env.attestation_object is None:  # unreachable: parse(registration=True) requires it
+            raise VerificationError("response.missing_field", "the response lacks attestationObject")
         cdh = self._client_data(env.client_data_json, "webauthn.create", challenge)
         obj = _core.parse_attestation_object(env.attestation_object, self.policy.strict_cbor)  # step 13
         ad = obj.auth_data
@@ -278,15 +304,18 @@ class RelyingParty:
         if ad.credential_id != env.credential_id:
             raise VerificationError("response.credential_id_mismatch", "authenticator data credentialId differs from rawId")
         res: AttestationResult = verify_parsed(obj, cdh, self._anchors, self.metadata, now, self.policy)
+        cose_key = res.cose_key
+        if cose_key is None:  # unreachable: verify_parsed sets it
+            raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
         # step 20: the credential algorithm is one the RP asked for (D17)
-        if res.cose_key.alg not in self.policy.algorithms:
-            raise VerificationError("policy.algorithm_not_allowed", f"credential algorithm {res.cose_key.alg} is not allowed")
+        if cose_key.alg not in self.policy.algorithms:
+            raise VerificationError("policy.algorithm_not_allowed", f"credential algorithm {cose_key.alg} is not allowed")
         self._assess(res, ad, now)
         return _new_credential({
             "credential_id": ad.credential_id,
             "public_key": ad.credential_public_key,
             "sign_count": ad.sign_count,
-            "algorithm": res.cose_key.alg,
+            "algorithm": cose_key.alg,
             "aaguid": res.aaguid,
             "fmt": res.fmt,
             "attestation_type": res.attestation_type,
@@ -344,7 +373,7 @@ class RelyingParty:
     # -- §7.2 authentication ----------------------------------------------------------------
     def verify(
         self,
-        response: Any,
+        response: ResponseJSON,
         credential: Credential,
         challenge: bytes | None = None,
         now: datetime | None = None,
@@ -358,12 +387,22 @@ class RelyingParty:
         options asked for: user verification, the credential among allowCredentials, the
         userHandle of a discoverable sign-in, the AppID of a legacy U2F credential."""
         self._ceremony(challenge, state)
+        if challenge is not None:
+            client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
+        if now is not None:
+            aware_now(now)
+        if not isinstance(credential, Credential):
+            raise TypeError(f"credential must be a fastattest.Credential (Credential.from_dict), not {type(credential).__name__}")
         st = None
         if state is not None:
             st = options.read_state(state, options.AUTHENTICATION, self.rp_id,
                                     time.time() if now is None else aware_now(now).timestamp())
             challenge = st.challenge
+        if challenge is None:  # unreachable: _ceremony requires challenge= or state=
+            raise TypeError("challenge= or state= is required")
         env = envelope.parse(response, registration=False)
+        if env.authenticator_data is None or env.signature is None:  # unreachable: parse(registration=False) requires them
+            raise VerificationError("response.missing_field", "the response lacks authenticatorData or signature")
         # §7.2 step 5-6: the credential is the one we hold, and its user the expected one
         if env.credential_id != credential.credential_id:
             raise VerificationError("response.credential_id_mismatch", "the response is for another credential")
@@ -395,7 +434,7 @@ class RelyingParty:
                                     ad.backed_up, regressed, updated, env.user_handle)
 
 
-    def _entry(self, res: AttestationResult) -> Any:
+    def _entry(self, res: AttestationResult) -> MetadataEntry | None:
         """The vouching metadata entry, else the entry of the AAGUID the client claims (only for
         messages and, without require_trusted, the claim-based rules; docs/policy.md)."""
         if res.metadata is not None:
@@ -407,7 +446,7 @@ class RelyingParty:
     def _model(self, res: AttestationResult) -> str:
         return _model(res.aaguid, self._entry(res))
 
-    def _state_checks(self, st: options.State, env: Any, credential: Credential) -> bytes | None:
+    def _state_checks(self, st: options.State, env: _core.Envelope, credential: Credential) -> bytes | None:
         """What the authentication options asked for (§7.2 steps 5-6, §10.1.1). Returns the
         SHA-256 of the AppID when the client used it, else None (the RP ID's hash applies)."""
         cid = credential.credential_id
@@ -433,7 +472,7 @@ class RelyingParty:
         return None
 
 
-def _model(aaguid: UUID, entry: Any) -> str:
+def _model(aaguid: UUID, entry: MetadataEntry | None) -> str:
     """How an administrator recognises the authenticator: the metadata's name and the AAGUID."""
     desc = getattr(entry, "description", None) if entry is not None else None
     if aaguid.int == 0:

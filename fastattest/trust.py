@@ -124,6 +124,8 @@ def _check_ca(info: certificates.CertInfo, below: int) -> None:
 
 
 _WEAK_HASHES = frozenset({"sha1", "md5"})
+
+
 def _strength(info: certificates.CertInfo) -> tuple[str | None, str | None]:
     """(what is weak about the certificate's key, what is weak about its signature), each None
     when nothing is; computed once per certificate."""
@@ -166,7 +168,7 @@ def _check_time(infos: Sequence[certificates.CertInfo], now: datetime) -> None:
 
 
 # (x5c, store) -> (path, not_before, not_after). Bounded LRU.
-_PATHS: OrderedDict[tuple[tuple[bytes, ...], int], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
+_PATHS: OrderedDict[tuple[tuple[bytes, ...], int, bool, bool], tuple[tuple[bytes, ...], datetime, datetime]] = OrderedDict()
 _PATHS_MAX = 8192
 
 
@@ -178,7 +180,12 @@ def validate_path(
     anchor_in_chain: bool = False,
     allow_weak: bool = False,
 ) -> tuple[bytes, ...]:
-    """Validate x5c (leaf first) to an anchor of ``store`` at ``now``; return the path, anchor last.
+    """Validate x5c (leaf first) to an anchor of ``store`` at ``now``; return the validated path:
+    x5c's certificates up to the one the anchor issued, then the anchor (the store's copy), and
+    nothing after it. What x5c carries beyond the anchor is never returned: ignored where the
+    chain may carry its own root (``anchor_in_chain``, RFC 5280 §6 path building stops at the
+    anchor), refused otherwise (X04/X05), except a cross-certificate of the anchor, skipped.
+    Before the anchor x5c must be ordered, each certificate issued by the next (X04).
 
     ``anchor_in_chain``: whether x5c may itself contain the anchor (android-key chains and the
     MDS BLOB do; packed, tpm and fido-u2f attestations must not, conformance X05).
@@ -233,8 +240,8 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
             if _issued_by(info, anchor):
                 _check_ca(anchor, depth)
                 rest = infos[depth + 1 :]
-                if rest and rest[0].der == anchor.der and anchor.issuer != anchor.subject:
-                    rest = rest[1:]  # x5c also carries the intermediate that metadata lists as anchor
+                if rest and _certifies_anchor(rest[0], anchor):
+                    rest = rest[1:]  # the intermediate that metadata lists as anchor, or a cross-certificate of the root
                 elif rest and rest[0].der == anchor.der and not anchor_in_chain:
                     raise VerificationError("trust.chain_invalid", "x5c must not contain the root certificate")
                 _nothing_after(rest, 0, anchor_in_chain)
@@ -249,6 +256,16 @@ def _build(infos: list[certificates.CertInfo], store: TrustStore, anchor_in_chai
     raise VerificationError("trust.untrusted_root", "the certificate chain does not end at a trust anchor")
 
 
+def _certifies_anchor(info: certificates.CertInfo, anchor: certificates.CertInfo) -> bool:
+    """Whether an x5c certificate just past the anchor is a certificate for the anchor itself
+    that is not a self-signed root copy (X05): the anchor's own bytes when the anchor is an
+    intermediate, or another CA's certificate for the anchor's name and key (a cross-certificate,
+    which real chains carry). Trust stops at the anchor, so it is skipped, never put on the path."""
+    if info.issuer == info.subject:
+        return False
+    return info.der == anchor.der or (info.subject == anchor.subject and info.spki == anchor.spki)
+
+
 def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_chain: bool) -> None:
     """x5c holds the path and nothing else (X04, X05); where a chain may carry its own root,
     what lies beyond the anchor is ignored, since trust stops at the anchor."""
@@ -260,7 +277,7 @@ def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_cha
 
 
 def _via_known_issuer(
-    infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple, now: datetime, allow_weak: bool
+    infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple[tuple[bytes, ...], int, bool, bool], now: datetime, allow_weak: bool
 ) -> tuple[tuple[bytes, ...], datetime, datetime] | None:
     """The path for ``infos`` and its validity window if x5c[1:] was validated before
     (``issuers``): only the checks ``_build`` makes at depth 0 plus the leaf's strength and

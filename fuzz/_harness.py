@@ -33,10 +33,13 @@ import atheris  # noqa: E402  (must be imported before the instrumented extensio
 if _core_dir:
     # The clang-instrumented core refers to libFuzzer's __sanitizer_cov_* / __sancov_* symbols:
     # load a libFuzzer build (fuzz/build_native.sh) into the global namespace before the core is
-    # imported; atheris then reports "Using preloaded libfuzzer" and drives that one.
+    # imported; atheris then reports "Using preloaded libfuzzer" and drives that one. A sanitizer
+    # build (fuzz/build_native.sh --sanitize) runs with atheris' asan_with_fuzzer.so in LD_PRELOAD,
+    # which is libFuzzer already: loading a second one would split the coverage counters.
     import ctypes
 
-    ctypes.CDLL(os.path.join(_core_dir, "libfuzzer_no_main.so"), mode=os.RTLD_NOW | os.RTLD_GLOBAL)
+    if not hasattr(ctypes.CDLL(None), "LLVMFuzzerRunDriver"):
+        ctypes.CDLL(os.path.join(_core_dir, "libfuzzer_no_main.so"), mode=os.RTLD_NOW | os.RTLD_GLOBAL)
 
 SLOW_MS = float(os.environ.get("FUZZ_SLOW_MS", "100"))
 # Long runs only: a regex for a reported, still-open bug (e.g. "error parsing asn1 value") whose

@@ -4,12 +4,14 @@ deterministic software-authenticator contexts (fuzz/_cases.py).
     python fuzz/make_seeds.py [OUT]        (default fuzz/corpus; git-ignored)
 
 One directory per target (cbor, auth_data, cose, tpm, client_data, register, verify); files are
-named by the SHA-1 of their content, so re-running only adds.
+named by the SHA-1 of their content, so re-running only adds. Past findings in fuzz/regressions/
+are seeds too.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -78,7 +80,22 @@ def seeds() -> dict[str, set[bytes]]:
         s["client_data"].add(b"\x00" + cdj)
         s["client_data"].add(b"\x01" + json.dumps(c.response).encode())
     s["cbor"].update(_cbor_vectors())
+    for target, items in regressions().items():
+        s[target].update(items)
     return s
+
+
+def regressions(base: Path | None = None) -> dict[str, list[bytes]]:
+    """Inputs the fuzzers once failed on (fuzz/regressions/TARGET/, written by scripts/fuzz-ci.sh,
+    committed with the fix): every run starts from them, and tests/test_fuzz_regressions.py
+    replays them. FUZZ_REGRESSIONS overrides the directory."""
+    base = base or Path(os.environ.get("FUZZ_REGRESSIONS") or HERE / "regressions")
+    out: dict[str, list[bytes]] = {}
+    for t in TARGETS:
+        d = base / t
+        if d.is_dir():
+            out[t] = [f.read_bytes() for f in sorted(d.iterdir()) if f.is_file() and not f.name.startswith(".")]
+    return out
 
 
 def write(out: Path) -> dict[str, int]:

@@ -16,7 +16,7 @@ SECS=${2:?usage: fuzz/run.sh TARGET SECONDS}
 shift 2
 PY=${PYTHON:-}
 if [ -z "$PY" ]; then
-  for c in .venv/bin/python /work/venv/bin/python python3; do
+  for c in .venv/bin/python python3; do
     if [ -x "$c" ] || command -v "$c" >/dev/null; then PY=$c; break; fi
   done
 fi

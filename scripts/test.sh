@@ -18,3 +18,12 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 # the benchmark suites in short mode: each body once, verdicts only (never fails on timing noise)
 .venv/bin/python -m pytest -q -p no:cacheprovider bench/ --benchmark-disable
+# the EC core again with the portable limb arithmetic MSVC gets (no unsigned __int128)
+./scripts/portable.sh
+# the manylinux wheel, installed alone in a fresh venv: smoke test, demo, offline metadata, the tests
+./scripts/wheel.sh
+# the package and a typed user program under mypy --strict; the core's stubs against the built module
+./scripts/typecheck.sh
+# the documentation site, every warning an error
+./scripts/docs.sh
+./scripts/fuzz-ci.sh  # coverage-guided fuzzing with floors + ASan/UBSan (fuzz/README.md)

@@ -35,7 +35,9 @@ def _code(v: H.AndroidKey, **kw) -> str:
 def test_real_vector_trusted_by_pinned_apple_root(path: str) -> None:
     ao, cdh, now = _real(path)
     res = fastattest.verify_attestation(ao, cdh, now=now)
-    assert (res.fmt, res.attestation_type, res.trusted, len(res.trust_path)) == ("apple", "anonca", True, 2)
+    # x5c is [credential certificate, intermediate]; trust_path goes on to the pinned root that vouched
+    assert (res.fmt, res.attestation_type, res.trusted, len(res.trust_path)) == ("apple", "anonca", True, 3)
+    assert res.trust_path[-1] in apple.pinned_anchors().anchors
 
 
 def test_real_vector_other_client_data_hash_is_A01_nonce_mismatch() -> None:

@@ -401,6 +401,6 @@ def test_metadata_store_travels_as_its_payload(pop: Population) -> None:
 @pytest.mark.parametrize("kw", [{"workers": 0}, {"mode": "fast"}, {"at": "then"}, {"chunk_size": 0},
                                 {"now": datetime(2026, 1, 1)}])
 def test_bad_arguments(kw: dict) -> None:
-    with pytest.raises(VerificationError) as e:
+    """A caller's mistake is a ValueError at the call, not a VerificationError."""
+    with pytest.raises(ValueError):
         reverify([], **kw)
-    assert e.value.code in ("policy.invalid", "input.type")

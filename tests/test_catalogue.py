@@ -22,6 +22,9 @@ from fastattest import Credential, RelyingParty, VerificationError, _core, algor
 from fastattest import certificates, client_data, response, trust
 from fastattest.errors import FastAttestError
 
+# scripts/sanitize.sh runs these under ASan beside the fuzzers: time budgets scale, the work does not
+TIME_FACTOR = float(os.environ.get("FASTATTEST_TIME_FACTOR", "1"))
+
 RP_ID, ORIGIN = "example.com", "https://example.com"
 P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
 
@@ -59,7 +62,7 @@ def test_C13_deep_nesting_in_attestation_object() -> None:
     ao = b"\xa3" + b"\x63fmt" + b"\x64none" + b"\x67attStmt" + deep + b"\x68authData\x40"
     t = time.perf_counter()
     assert code_of(parse_attestation_object, ao) == "cbor.depth_exceeded"
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
 
 
 def test_C14_nested_tags_in_attestation_object() -> None:
@@ -185,7 +188,7 @@ def test_R01_100MB_input() -> None:
     assert code_of(_core.cbor_decode, big) == "input.too_large"
     assert code_of(parse_attestation_object, big) == "input.too_large"
     assert code_of(_core.parse_authenticator_data, big) == "input.too_large"
-    assert time.perf_counter() - t < 0.5
+    assert time.perf_counter() - t < 0.5 * TIME_FACTOR
 
 
 def test_R01_100MB_response_through_register(challenge: bytes) -> None:
@@ -212,7 +215,7 @@ def test_R02_hundred_thousand_entries_hit_the_count_cap(challenge: bytes) -> Non
     arr = b"\x9a" + (100_000).to_bytes(4, "big") + b"\x00" * 100_000
     t = time.perf_counter()
     assert code_of(_core.cbor_decode, arr) == "cbor.count_exceeded"
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
     # authenticator extensions (ED flag) with 10^5 entries, through register
     ext = b"\xba" + (100_000).to_bytes(4, "big") + b"".join(cbor2.dumps(i) + b"\x00" for i in range(100_000))
     key = sa.cose_key(-7, ec.generate_private_key(ec.SECP256R1()).public_key())
@@ -236,7 +239,7 @@ def test_R03_16384_bit_rsa_signature_check_is_bounded() -> None:
     cose, pub = algorithms.load_cose_key(cbor2.dumps(_rsa_cose(16384)))
     t = time.perf_counter()
     assert code_of(algorithms.verify, cose.alg, pub, b"\x01" * 2048, b"data", "signature.invalid") == "signature.invalid"
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
 
 
 def test_R04_many_certs_same_subject_bounded() -> None:
@@ -248,7 +251,7 @@ def test_R04_many_certs_same_subject_bounded() -> None:
     t = time.perf_counter()
     assert code_of(trust.validate_path, x5c, store) in ("trust.untrusted_root", "trust.chain_invalid",
                                                        "trust.constraints")
-    assert time.perf_counter() - t < 0.1
+    assert time.perf_counter() - t < 0.1 * TIME_FACTOR
     assert code_of(trust.validate_path, x5c * 2, store) == "trust.path_too_long"
 
 
@@ -443,20 +446,33 @@ def test_P08_basic_constraints_malformed(challenge: bytes) -> None:
 
 # ------------------------------------------------------------------ the coverage table
 def test_catalogue_table_lists_every_id() -> None:
-    rows = catalogue_table.catalogue_rows()
-    assert len(rows) >= 100 and {"C01", "D25", "J13", "R07", "B12"} <= set(rows)
-    table = (Path(__file__).parent / "CATALOGUE.md").read_text("utf-8")
+    """tests/CATALOGUE.md carries the catalogue's §4 rows into the repository (no file outside it
+    is read); with $FASTATTEST_CATALOGUE naming the catalogue, its IDs must be exactly these."""
+    rows = catalogue_table.table_rows()
+    assert len(rows) >= 125 and {"C01", "D25", "J13", "R07", "B12"} <= set(rows)
+    table = catalogue_table.TABLE.read_text("utf-8")
     listed = re.findall(r"^\| ([A-Z]\d\d) \|", table, re.M)
-    assert sorted(set(rows) - set(listed)) == []
-    assert sorted(set(listed) - set(rows)) == []
-    assert len(listed) == len(set(listed))
-    # every test the table names exists
-    tests_dir = Path(__file__).parent
-    for ref in re.findall(r"`([\w/]+\.py)::(\w+)`", table):
-        src = (tests_dir / ref[0]).read_text("utf-8")
-        assert re.search(rf"def {ref[1]}\b", src), f"{ref[0]}::{ref[1]} listed in CATALOGUE.md does not exist"
+    assert len(listed) == len(set(listed)) == len(rows)
+    if catalogue_table.catalogue_path() is not None:
+        assert sorted(set(catalogue_table.catalogue_rows())) == sorted(rows)
 
 
 def test_catalogue_every_id_is_covered_or_explained() -> None:
-    table = (Path(__file__).parent / "CATALOGUE.md").read_text("utf-8")
-    assert "NOT COVERED" not in table
+    """Computed from the test files, not read from the table: each row is named by a test."""
+    rows = catalogue_table.table_rows()
+    found = catalogue_table.scan_tests(set(rows))
+    assert sorted(set(rows) - set(found) - set(catalogue_table.NOT_APPLICABLE)) == []
+    assert "NOT COVERED" not in catalogue_table.TABLE.read_text("utf-8")
+
+
+def test_catalogue_table_names_tests_that_exist_and_name_the_row() -> None:
+    table = catalogue_table.TABLE.read_text("utf-8")
+    rows = catalogue_table.table_rows(table)
+    found = catalogue_table.scan_tests(set(rows))
+    named = {i: {ref for ref, _ in refs} for i, refs in found.items()}
+    for line in table.splitlines():
+        m = re.match(r"^\| ([A-Z]\d\d) \|", line)
+        if not m:
+            continue
+        for ref in re.findall(r"`([\w/]+\.py::\w+)`", line):
+            assert ref in named.get(m.group(1), set()), f"CATALOGUE.md row {m.group(1)} lists {ref}: no such test naming the row"

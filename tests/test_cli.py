@@ -124,7 +124,10 @@ def _empty_payload(tmp_path: Path) -> Path:
 def test_demo_runs_every_sample(tmp_path: Path) -> None:
     code, out, _ = cli("demo")
     assert code == 0
-    samples = sorted((Path(__file__).parent.parent / "fastattest" / "samples").glob("*.json"))
+    from fastattest.cli import samples_dir
+
+    samples = sorted(samples_dir().glob("*.json"))  # the installed package's (also under scripts/wheel.sh)
+    assert len(samples) >= 10
     for s in samples:
         assert json.loads(s.read_text()).get("name", s.stem) in out
     code, _, err = cli("demo", "--samples", str(tmp_path))
@@ -225,3 +228,100 @@ def test_X09_verify_with_a_crl_refuses_a_revoked_attestation_certificate(files: 
     assert code == 0 and json.loads(out)["credential"]["trusted"] is True
     code, out, _ = cli(*base, "--crl", str(crl))
     assert code == 1 and json.loads(out)["code"] == "trust.revoked"
+
+
+# ------------------------------------------------------------------ polish (issue 18)
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import fastattest
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"fastattest {fastattest.__version__}"
+    assert fastattest.__version__ == version("fastattest")
+
+
+@pytest.mark.parametrize("key", ["not-a-uuid", "cb69481e-8ff7", "12345", "zz" * 20])
+def test_mds_lookup_of_a_malformed_key_is_a_usage_error(key: str) -> None:
+    code, out, err = cli("mds", "lookup", key)
+    assert code == 2 and "is not an AAGUID" in err and out == ""
+
+
+def test_mds_lookup_of_a_well_formed_unknown_key_is_not_found(tmp_path: Path, files: dict[str, Path]) -> None:
+    code, out, err = cli("mds", "lookup", "00000000-0000-0000-0000-00000000abcd", "--mds", str(files["good"]))
+    assert code == 1 and "no metadata entry" in out
+
+
+def test_mds_fetch_takes_timeout_and_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastattest import metadata
+    from fastattest.errors import MetadataError
+
+    seen: dict = {}
+
+    def fake_fetch(*args, **kw):
+        seen.update(kw)
+        raise MetadataError("metadata.fetch_failed", "offline in this test")
+
+    monkeypatch.setattr(metadata.MetadataStore, "fetch", staticmethod(fake_fetch))
+    code, out, err = cli("mds", "fetch", "--timeout", "2.5", "--cache-dir", str(tmp_path))
+    assert seen["timeout"] == 2.5 and str(seen["cache_dir"]) == str(tmp_path)
+    assert code != 0 and "metadata.fetch_failed" in out + err
+    code, out, err = cli("mds", "fetch", "--timeout", "0")
+    assert code == 2 and "--timeout" in err
+
+
+def test_verify_origin_without_scheme_hints_at_it(tmp_path: Path) -> None:
+    f = tmp_path / "r.json"
+    f.write_text("{}")
+    for origin in ("localhost:5000", "example.com"):
+        code, out, err = cli("verify", str(f), "--rp-id", "localhost", "--origin", origin, "--challenge", "AAAA")
+        assert code == 2 and "has no scheme" in err and f"https://{origin}" in err
+    # an origin with a scheme goes on to verification (and this empty response fails it)
+    code, out, err = cli("verify", str(f), "--rp-id", "localhost", "--origin", "http://localhost:5000", "--challenge", "AAAA")
+    assert code == 1 and "has no scheme" not in err
+
+
+def test_reverify_summary_says_why_records_are_invalid(tmp_path: Path, files: dict[str, Path]) -> None:
+    f = tmp_path / "bad.jsonl"
+    f.write_text(json.dumps({"attestation_object": "AA", "client_data_json": "AA"}) + "\n")
+    code, out, err = cli("reverify", str(f), "--mds", str(files["good"]), "--out", str(tmp_path / "r.jsonl"))
+    assert code == 1
+    assert "attestation_object.not_a_map" in out and "record 0: attestation object is not a CBOR map" in out
+    rec = json.loads((tmp_path / "r.jsonl").read_text())
+    assert rec["error"] == "attestation_object.not_a_map" and "not a CBOR map" in rec["trust_error"]
+
+
+def test_dask_without_distributed_is_one_line(tmp_path: Path, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    code, out, err = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--dask", "tcp://127.0.0.1:1")
+    assert code == 2 and err.count("\n") == 1 and "pip install 'fastattest[dask]'" in err and "Traceback" not in err
+
+
+def test_dask_unreachable_scheduler_is_one_line(files: dict[str, Path]) -> None:
+    code, out, err = cli("reverify", str(files["corpus"]), "--mds", str(files["good"]), "--dask", "tcp://127.0.0.1:9",
+                         "--dask-timeout", "1")
+    assert code == 2 and err.count("\n") == 1 and "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in err
+
+
+def test_reverify_workers_from_an_unguarded_script_says_so(tmp_path: Path) -> None:
+    """multiprocessing's spawn re-imports the main script in each worker; without a __main__
+    guard the workers call reverify again while starting. That is reported as such, not as
+    batch.worker_failed."""
+    script = tmp_path / "unguarded.py"
+    script.write_text("import fastattest, fastattest.batch as b\n"
+                      "b._STARTUP_S, b._RATE_AFTER = 0.0, 1  # children even for 8 records\n"
+                      "rec = {'attestation_object': 'AA', 'client_data_json': 'AA'}\n"
+                      "print(len(list(fastattest.reverify([rec] * 8, workers=2, chunk_size=1))))\n")
+    import fastattest
+    env = dict(__import__("os").environ, PYTHONPATH=str(Path(fastattest.__file__).parent.parent))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert p.returncode != 0
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("RuntimeError:") and "__main__" in last and "batch.worker_failed" not in p.stderr
+    guarded = tmp_path / "guarded.py"
+    guarded.write_text("import fastattest, fastattest.batch as b\n"
+                       "if __name__ == '__main__':\n"
+                       "    b._STARTUP_S, b._RATE_AFTER = 0.0, 1\n"
+                       "    rec = {'attestation_object': 'AA', 'client_data_json': 'AA'}\n"
+                       "    print(len(list(fastattest.reverify([rec] * 8, workers=2, chunk_size=1))))\n")
+    p = subprocess.run([sys.executable, str(guarded)], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert p.returncode == 0 and p.stdout.strip() == "8", p.stderr

@@ -143,3 +143,44 @@ def test_wrong_argument_types_raise_verification_error(args: tuple) -> None:
     with pytest.raises(VerificationError) as ei:
         _core.ec_point_on_curve(*args)
     assert ei.value.code == "input.type"
+
+
+# ------------------------------------------------------------------ the two builds of the limb arithmetic
+def test_build_flavour_is_the_one_asked_for() -> None:
+    """CI builds the core twice (scripts/portable.sh): the default uses the compiler's 128-bit
+    integers where it has them; FASTATTEST_PORTABLE_INT=1 (set for that run) the 32-bit-halves
+    path MSVC gets. This pins which one the rest of this file just exercised."""
+    import os
+    import platform
+    import sysconfig
+
+    if os.environ.get("FASTATTEST_PORTABLE_INT") == "1":
+        assert _core.EC_INT128 is False
+    elif sysconfig.get_platform().startswith(("linux-x86_64", "linux-aarch64", "macosx")) and platform.architecture()[0] == "64bit":
+        assert _core.EC_INT128 is True  # GCC / Clang on a 64-bit target
+    else:
+        assert isinstance(_core.EC_INT128, bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(crv=st.sampled_from([1, 2, 3]), data=st.data())
+def test_carry_heavy_limbs_match_the_oracle(crv: int, data: st.DataObject) -> None:
+    """Coordinates built from 64-bit limbs that are all ones, all zeros, a single high or low
+    bit, or p's own limbs: every carry and borrow chain of the limb arithmetic is taken."""
+    p, b, size = CURVES[crv][:3]
+    limbs = (size * 8 + 63) // 64
+    words = st.sampled_from([0, 1, 2**63, 2**64 - 1, 2**64 - 2, 2**32 - 1, 2**32, (2**64 - 1) ^ (2**32)])
+
+    def coordinate() -> int:
+        v = sum(w << (64 * i) for i, w in enumerate(data.draw(st.lists(words, min_size=limbs, max_size=limbs))))
+        v %= 1 << (8 * size)
+        return data.draw(st.sampled_from([v, v % p, (p - 1 - v) % p, v ^ (p >> 1) if v else p - 1]))
+
+    x, y = coordinate(), coordinate()
+    assert core(crv, x, y) == oracle(crv, x, y)
+    # and a point on the curve with x carry-heavy, when y^2 = rhs has a root (p = 3 mod 4)
+    x %= p
+    rhs = (x ** 3 - 3 * x + b) % p
+    r = pow(rhs, (p + 1) // 4, p)
+    if r * r % p == rhs:
+        assert core(crv, x, r) and core(crv, x, (p - r) % p)

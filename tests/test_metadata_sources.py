@@ -412,3 +412,71 @@ def test_service_arguments() -> None:
         MetadataService(store, timeout=-1)
     with pytest.raises(TypeError):
         MetadataService({"no": 1})  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- Retry-After (RFC 9110 §10.2.3)
+
+
+def rate_limited(retry_after: str) -> Callable[[http.server.BaseHTTPRequestHandler], None]:
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+        body = b"Too Many Requests"
+        handler.send_response(429)
+        handler.send_header("Retry-After", retry_after)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    return answer
+
+
+def test_retry_after_header_forms() -> None:
+    from datetime import datetime, timezone
+
+    from fastattest.metadata import http as mdhttp
+
+    at = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
+    assert mdhttp.retry_after("120") == 120
+    assert mdhttp.retry_after(" 0 ") == 0
+    assert mdhttp.retry_after("Mon, 30 Nov 2026 12:05:00 GMT", now=at) == 300
+    assert mdhttp.retry_after("Mon, 30 Nov 2026 11:00:00 GMT", now=at) == 0  # a date already past
+    assert mdhttp.retry_after("99999999999") == mdhttp.MAX_RETRY_AFTER
+    for unreadable in (None, "", "soon", "-5", "1.5"):
+        assert mdhttp.retry_after(unreadable) is None
+
+
+def test_fetch_429_reports_retry_after_and_caches_nothing(server: Server, tmp_path: Path) -> None:
+    url = server.serve("/", rate_limited("3600"))
+    with pytest.raises(MetadataError) as info:
+        MetadataStore.fetch(url, timeout=5, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW)
+    assert info.value.code == "metadata.not_a_blob" and info.value.retry_after == 3600
+    assert "retry after 3600 s" in info.value.message
+    assert not (tmp_path / "mds3-blob.jwt").exists()
+    server.serve("/", "<html>Internal Server Error</html>", status=500)  # no header: no wait known
+    with pytest.raises(MetadataError) as info:
+        MetadataStore.fetch(url, timeout=5, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW)
+    assert info.value.retry_after is None
+
+
+def test_service_waits_at_least_what_retry_after_asks(server: Server, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    url = server.serve("/", rate_limited("7200"))
+    svc = MetadataService(url=url, cache_dir=tmp_path, root_certificate=root_pem(), timeout=5, clock=lambda: NOW,
+                          retry=timedelta(minutes=5))
+    assert not svc.refresh_now()
+    # the schedule (health.next_refresh shows it while the thread runs)
+    assert svc._next == NOW + timedelta(seconds=7200)
+    server.serve("/", rate_limited("1"))  # a shorter ask never brings the backoff below its own schedule
+    assert not svc.refresh_now()
+    assert svc._next == NOW + timedelta(minutes=10)  # the second failure's backoff
+
+
+def test_cli_mds_fetch_says_when_to_retry(server: Server, tmp_path: Path) -> None:
+    import io
+
+    from fastattest import cli
+
+    url = server.serve("/", rate_limited("600"))
+    out, err = io.StringIO(), io.StringIO()
+    rc = cli.main(["mds", "fetch", "--url", url, "--timeout", "5", "--cache-dir", str(tmp_path)], stdout=out, stderr=err)
+    assert rc == 2
+    assert "metadata.not_a_blob" in err.getvalue() and "retry after 600 s" in err.getvalue()

@@ -81,7 +81,9 @@ def test_packed_with_intermediate(challenge):
     ca = sa.TestCA(intermediate=True)
     auth = sa.SoftAuthenticator("packed", ca=ca)
     cred = rp(trust_anchors=auth.trust_anchors()).register(auth.create(RP_ID, ORIGIN, challenge), challenge)
-    assert cred.trusted and len(cred.trust_path) == 2
+    # trust_path is the validated path: leaf, intermediate, then the root that vouched (x5c has two)
+    assert cred.trusted and len(cred.trust_path) == 3
+    assert cred.trust_path[-1] == sa.der(ca.root_cert) and cred.trust_path[1] == sa.der(ca.intermediate_cert)
 
 
 def test_response_as_str_bytes_and_std_base64(challenge, ca):

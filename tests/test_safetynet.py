@@ -70,7 +70,9 @@ def test_pinned_safetynet_roots() -> None:
 @pytest.mark.parametrize("alg", ["ES256", "RS256"])
 def test_generated_valid(alg: str) -> None:
     res = _verify(H.safetynet(alg=alg))
-    assert (res.fmt, res.attestation_type, res.trusted, len(res.trust_path)) == ("android-safetynet", "basic", True, 2)
+    assert (res.fmt, res.attestation_type, res.trusted, len(res.trust_path)) == ("android-safetynet", "basic", True, 3)
+    v = H.safetynet(alg=alg)
+    assert _verify(v).trust_path[-1] == v.pki.root.der  # the validated path ends at the anchor
 
 
 def test_generated_hostname_from_common_name_when_no_san() -> None:

@@ -66,7 +66,8 @@ def test_positive_through_verify_attestation_trusted(cred: str, aik: str) -> Non
     att = th.build(cred=cred, aik=aik)
     res = verify_attestation(att.attestation_object(), att.client_data_hash, trust_anchors={"tpm": [att.root_pem]}, now=th.NOW)
     assert (res.fmt, res.attestation_type, res.trusted, res.trust_error) == ("tpm", "attca", True, None)
-    assert res.trust_path == tuple(att.stmt["x5c"])
+    # the validated path: x5c (AIK certificate, intermediate) then the anchor that vouched
+    assert res.trust_path == tuple(att.stmt["x5c"]) + (th.aik_root().der,)
     assert res.aaguid.bytes == th.AAGUID
 
 
@@ -436,9 +437,11 @@ def test_T08_conformance_vendor_only_by_policy() -> None:
 
 @pytest.mark.parametrize("bad", [("FIDO",), ("id:1234567",), "FFFFF1D0", (1,)])
 def test_T08_policy_tpm_vendors_validated(bad: object) -> None:
-    with pytest.raises(VerificationError) as ei:
+    """A configuration mistake: TypeError (one string) or ValueError (not a vendor ID), never a
+    VerificationError."""
+    with pytest.raises(TypeError if isinstance(bad, str) else ValueError) as ei:
         Policy(tpm_vendors=bad)  # type: ignore[arg-type]
-    assert ei.value.code == "policy.invalid"
+    assert not isinstance(ei.value, VerificationError)
 
 
 def test_T08_eku_missing() -> None:
@@ -752,7 +755,8 @@ def test_real_python_fido2_statement_lacks_ver() -> None:
     obj = cbor2.loads(ao)
     obj["attStmt"]["ver"] = "2.0"  # ver is not signed: adding it leaves a valid statement
     res = verify_attestation(cbor2.dumps(obj, canonical=True), cdh, now=vectors.now(vec), trust_anchors={"tpm": _microsoft_tpm_roots()})
-    assert (res.attestation_type, res.trusted, len(res.trust_path)) == ("attca", True, vec["expected"]["trust_path_length"])
+    # python-fido2's trust_path_length counts x5c; ours is the validated path, Microsoft's root included
+    assert (res.attestation_type, res.trusted, len(res.trust_path)) == ("attca", True, vec["expected"]["trust_path_length"] + 1)
 
 
 @pytest.mark.parametrize("vec", **vectors.parametrize("registration", fmt="tpm"))

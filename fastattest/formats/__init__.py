@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
-from .. import _core, algorithms
+from .. import _core, algorithms, trust
+from ..errors import VerificationError
 from ..policy import Policy
+
+#: an attestation statement (attStmt) as the core decodes it: a CBOR map, keys int or str
+Statement = dict[Union[int, str], Any]
 
 
 @dataclass(slots=True)
@@ -22,16 +26,19 @@ class Context:
     auth_data: _core.AuthenticatorData
     client_data_hash: bytes
     cose_key: _core.CoseKey
-    _public_key: Any  # the credential key as a cryptography object, or None: built on first use
+    _public_key: algorithms.PublicKey | None  # the credential key as a cryptography object: built on first use
     now: datetime
     policy: Policy
 
     @property
-    def public_key(self) -> Any:
+    def public_key(self) -> algorithms.PublicKey:
         """The credential public key as a ``cryptography`` object. Only packed self, android-key
         and apple attestation use it, so it is built (or taken from the key cache) on demand."""
         if self._public_key is None:
-            self._public_key = algorithms.load_cose_key(self.auth_data.credential_public_key)[1]
+            raw = self.auth_data.credential_public_key
+            if raw is None:
+                raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
+            self._public_key = algorithms.load_cose_key(raw)[1]
         return self._public_key
 
     @property
@@ -43,17 +50,18 @@ class Context:
 @dataclass(slots=True)
 class StatementResult:
     attestation_type: str  # "basic" | "attca" | "anonca" | "self" | "none"
-    trust_path: tuple[bytes, ...] = ()  # x5c as sent, leaf first
+    trust_path: tuple[bytes, ...] = ()  # x5c as sent, leaf first (unvalidated: attestation.py validates it)
     #: anchors the format itself pins (Apple, Google), tried besides the caller's and metadata's
-    pinned_anchors: Any = None  # trust.TrustStore | None
+    pinned_anchors: trust.TrustStore | None = None
     #: whether x5c may legitimately carry its own root (android-key)
     anchor_in_chain: bool = False
     #: compound: the result of each statement
     parts: tuple["StatementResult", ...] = ()
-    details: dict = field(default_factory=dict, compare=False)
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-Verifier = Callable[[dict, Context], StatementResult]
+#: a format's procedure; attStmt is a Statement (a list only for compound, §8.9), which each checks
+Verifier = Callable[[Any, Context], StatementResult]
 
 
 def registry() -> dict[str, Verifier]:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 
 from .. import algorithms, certificates, trust
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
 
 OID_KEY_DESCRIPTION = "1.3.6.1.4.1.11129.2.1.17"
@@ -46,19 +46,19 @@ PINNED_ROOTS = (
 # --- Android KeyDescription schema (Android Keystore "Key and ID attestation", versions 1..400)
 
 
-class Integers(core.SetOf):
+class Integers(core.SetOf):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     _child_spec = core.Integer
 
 
-class SecurityLevel(core.Enumerated):
+class SecurityLevel(core.Enumerated):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     _map = {0: "Software", 1: "TrustedEnvironment", 2: "StrongBox"}
 
 
-class VerifiedBootState(core.Enumerated):
+class VerifiedBootState(core.Enumerated):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     _map = {0: "Verified", 1: "SelfSigned", 2: "Unverified", 3: "Failed"}
 
 
-class RootOfTrust(core.Sequence):
+class RootOfTrust(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     _fields = [
         ("verifiedBootKey", core.OctetString),
         ("deviceLocked", core.Boolean),
@@ -67,11 +67,11 @@ class RootOfTrust(core.Sequence):
     ]
 
 
-def _opt(tag: int) -> dict:
+def _opt(tag: int) -> dict[str, Any]:
     return {"explicit": tag, "optional": True}
 
 
-class AuthorizationList(core.Sequence):
+class AuthorizationList(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     """AuthorizationList ::= SEQUENCE { [tag] EXPLICIT <type> OPTIONAL, ... } (ascending tags)."""
 
     _fields = [
@@ -124,7 +124,7 @@ class AuthorizationList(core.Sequence):
     ]
 
 
-class KeyDescription(core.Sequence):
+class KeyDescription(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
     _fields = [
         ("attestationVersion", core.Integer),
         ("attestationSecurityLevel", SecurityLevel),
@@ -194,7 +194,7 @@ def _elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
 # teeEnforced list, rootOfTrust, osVersion, ...) is decoded once: a new registration decodes its
 # own challenge, creationDateTime and what else is new. Results are shared: read-only.
 @lru_cache(maxsize=4096)
-def _load(spec: type, der: bytes) -> Any:
+def _load(spec: type[Any], der: bytes) -> Any:
     """Decode ``der`` as exactly one ``spec`` value and force full parsing."""
     try:
         value = spec.load(der, strict=True)
@@ -277,7 +277,7 @@ def key_description(info: certificates.CertInfo) -> dict[str, Any]:
     return parse_key_description(value)
 
 
-def spki(public_key: Any) -> bytes:
+def spki(public_key: algorithms.PublicKey) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -296,9 +296,10 @@ def same_key(cert: certificates.CertInfo, ctx: Context) -> bool:
     when those are the canonical encoding, without building a second key object; any other
     case compares both keys' canonical SPKI encodings."""
     key = ctx.cose_key
-    if key.kty == algorithms.KTY_EC2:
+    x, y = key.x, key.y
+    if key.kty == algorithms.KTY_EC2 and key.crv is not None and x is not None and y is not None:
         shape = _EC_SPKI.get(key.crv)
-        if shape is not None and len(key.x) == len(key.y) == shape[1] and cert.spki == shape[0] + key.x + key.y:
+        if shape is not None and len(x) == len(y) == shape[1] and cert.spki == shape[0] + x + y:
             return True
     return hmac.compare_digest(spki(cert.public_key), spki(ctx.public_key))
 
@@ -307,7 +308,7 @@ def pinned_anchors() -> trust.TrustStore:
     return pinned_store(PINNED_ROOTS)
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.4 syntax: {alg: COSEAlgorithmIdentifier, sig: bytes, x5c: [credCert, *caCert]}
     if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
         raise VerificationError("format.statement_malformed", "android-key statement has unexpected keys")
@@ -339,7 +340,7 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
     origins = [lst["origin"] for lst in lists if lst.get("origin") is not None]
     if not origins or any(o != KM_ORIGIN_GENERATED for o in origins):
         raise VerificationError("android_key.origin_not_generated", "the key origin is not KM_ORIGIN_GENERATED")
-    purposes = set()
+    purposes: set[int] = set()
     for lst in lists:
         purposes.update(lst.get("purpose") or ())
     if KM_PURPOSE_SIGN not in purposes:

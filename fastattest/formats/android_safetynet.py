@@ -16,7 +16,7 @@ from datetime import timedelta
 from .. import certificates, trust
 from ..errors import VerificationError
 from ..metadata import jws
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
 
 HOSTNAME = "attest.android.com"
@@ -53,7 +53,7 @@ def pinned_anchors() -> trust.TrustStore:
     return pinned_store(PINNED_ROOTS)
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.5 syntax: {ver: text, response: bytes} (S01)
     if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
         raise VerificationError("format.statement_malformed", "android-safetynet statement has unexpected keys")

@@ -12,7 +12,7 @@ import hmac
 
 from .. import certificates, trust
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
 from .android_key import same_key
 
@@ -38,7 +38,7 @@ def pinned_anchors() -> trust.TrustStore:
     return pinned_store(PINNED_ROOTS)
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.8 syntax: {x5c: [credCert, *caCert]}
     if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
         raise VerificationError("format.statement_malformed", "apple statement has unexpected keys")

@@ -8,14 +8,15 @@ authenticatorData and clientDataHash; whether the combination is trusted is deci
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 
 MAX_STATEMENTS = 8  # resource cap (M01): real authenticators send two or three
 
 
-def verify(stmt: list | dict, ctx: Context) -> StatementResult:
+def verify(stmt: list[Any] | Statement, ctx: Context) -> StatementResult:
     from . import registry
 
     # §8.9 syntax: attStmt: [2* nonCompoundAttStmt] (M01)

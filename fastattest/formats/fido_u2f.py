@@ -5,12 +5,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from .. import algorithms, certificates
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 
 _ZERO_AAGUID = bytes(16)
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     if stmt.keys() != {"sig", "x5c"}:
         raise VerificationError("fido_u2f.invalid_statement", "fido-u2f statement must hold exactly sig and x5c")
     sig, x5c_value = stmt["sig"], stmt["x5c"]
@@ -30,9 +30,12 @@ def verify(stmt: dict, ctx: Context) -> StatementResult:
     key = ctx.cose_key
     if key.kty != algorithms.KTY_EC2 or key.crv != algorithms.CRV_P256 or key.alg != -7:
         raise VerificationError("fido_u2f.invalid_credential_key", "fido-u2f credential key must be ES256 on P-256")
+    cred_id = ctx.auth_data.credential_id
+    if key.x is None or key.y is None or cred_id is None:  # the core sets them for an EC2 key / with AT
+        raise VerificationError("fido_u2f.invalid_credential_key", "fido-u2f credential key lacks its coordinates")
     # step 5-6: verificationData = 0x00 ‖ rpIdHash ‖ clientDataHash ‖ credentialId ‖ 0x04 ‖ x ‖ y
     data = b"".join(
-        (b"\x00", ctx.auth_data.rp_id_hash, ctx.client_data_hash, ctx.auth_data.credential_id, b"\x04", key.x, key.y)
+        (b"\x00", ctx.auth_data.rp_id_hash, ctx.client_data_hash, cred_id, b"\x04", key.x, key.y)
     )
     algorithms.verify(-7, leaf.public_key, sig, data, "fido_u2f.signature_invalid")
     return StatementResult("basic", x5c)

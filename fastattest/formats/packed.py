@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from .. import algorithms, certificates
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 
 _SELF = StatementResult("self")
 _FIELDS = frozenset({"alg", "sig", "x5c"})
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.2 syntax: {alg, sig, x5c?}; ECDAA was removed in L3 (P11)
     if "ecdaaKeyId" in stmt:
         raise VerificationError("packed.ecdaa_unsupported", "ECDAA attestation is not supported")

@@ -12,7 +12,7 @@ from typing import Any, Callable, Collection
 
 from .. import _core, algorithms, certificates, tpm_vendors
 from ..errors import VerificationError
-from . import Context, StatementResult
+from . import Context, Statement, StatementResult
 
 _FIELDS = frozenset({"ver", "alg", "x5c", "sig", "certInfo", "pubArea"})
 
@@ -52,7 +52,7 @@ OID_TCG_KP_AIK_CERTIFICATE = "2.23.133.8.3"
 _RSA_DEFAULT_EXPONENT = 65537  # TPMS_RSA_PARMS.exponent 0 means 2^16 + 1 (Part 2 §12.2.3.5)
 
 
-def verify(stmt: dict, ctx: Context) -> StatementResult:
+def verify(stmt: Statement, ctx: Context) -> StatementResult:
     """WebAuthn L3 §8.3 verification procedure; returns AttCA with x5c as the trust path."""
     # §8.3 syntax: {ver, alg, x5c, sig, certInfo, pubArea}; ECDAA was removed in L3
     if "ecdaaKeyId" in stmt:
@@ -118,6 +118,8 @@ def check_pub_area_key(pub_area: _core.TpmPublic, key: _core.CoseKey) -> None:
             raise VerificationError("tpm.pubarea_mismatch", "credential key is RSA but pubArea is not")
         # both big-endian; compare as integers (a TPM exponent of 0 means 65537; T10)
         exponent = pub_area.exponent or _RSA_DEFAULT_EXPONENT
+        if pub_area.unique is None or key.n is None or key.e is None:  # the core sets them for RSA
+            raise VerificationError("tpm.pubarea_mismatch", "pubArea or the credential key lacks the RSA modulus")
         if int.from_bytes(pub_area.unique, "big") != int.from_bytes(key.n, "big"):
             raise VerificationError("tpm.pubarea_mismatch", "pubArea RSA modulus differs from the credential key")
         if exponent != int.from_bytes(key.e, "big"):
@@ -126,7 +128,7 @@ def check_pub_area_key(pub_area: _core.TpmPublic, key: _core.CoseKey) -> None:
     if key.kty == algorithms.KTY_EC2:
         if pub_area.type != TPM_ALG_ECC:
             raise VerificationError("tpm.pubarea_mismatch", "credential key is EC2 but pubArea is not ECC")
-        crv = TPM_CURVE_TO_COSE.get(pub_area.curve_id)
+        crv = None if pub_area.curve_id is None else TPM_CURVE_TO_COSE.get(pub_area.curve_id)
         if crv is None:
             raise VerificationError("tpm.unsupported_curve", f"pubArea curve 0x{pub_area.curve_id:04x} has no COSE equivalent")
         if crv != key.crv:

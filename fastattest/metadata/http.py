@@ -18,13 +18,16 @@ status: a 429 or an error page is not a BLOB), ``metadata.malformed`` (over the 
 """
 from __future__ import annotations
 
+import email.utils
 import http.client
+import math
 import socket
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import MetadataError
@@ -93,6 +96,28 @@ def _opener(watch: _Watch) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(HTTP, HTTPS)
 
 
+#: a Retry-After beyond this is read as this (a week): a server cannot park a client for ever
+MAX_RETRY_AFTER = 7 * 24 * 3600
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> int | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110 §10.2.3): delay-seconds or an
+    HTTP-date; None when absent or unreadable. Capped at :data:`MAX_RETRY_AFTER`."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(int(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 §5.6.7: HTTP-dates are UTC
+        when = when.replace(tzinfo=timezone.utc)
+    delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return min(max(0, math.ceil(delta)), MAX_RETRY_AFTER)
+
+
 def download(url: str, deadline: Deadline | float, *, limit: int, accept: str = "*/*") -> bytes:
     """GET ``url`` within ``deadline`` (a :class:`Deadline` or seconds) and at most ``limit`` bytes."""
     if not isinstance(deadline, Deadline):
@@ -131,7 +156,11 @@ def download(url: str, deadline: Deadline | float, *, limit: int, accept: str = 
         raise
     except urllib.error.HTTPError as exc:
         # B09: a 429 "Too Many Requests" or an HTML error page is not a BLOB; nothing is cached.
-        raise MetadataError("metadata.not_a_blob", f"{url} answered HTTP {exc.code} {exc.reason}, not a BLOB") from None
+        wait = retry_after(exc.headers.get("Retry-After") if exc.headers is not None else None)
+        hint = f"; it asks to retry after {wait} s" if wait is not None else ""
+        err = MetadataError("metadata.not_a_blob", f"{url} answered HTTP {exc.code} {exc.reason}, not a BLOB{hint}")
+        err.retry_after = wait
+        raise err from None
     except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         if watch.fired or deadline.remaining() <= 0:
             raise MetadataError("metadata.fetch_failed", f"{url}: the {deadline.seconds:g} s download deadline passed") from None

@@ -30,6 +30,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -138,7 +139,7 @@ class MetadataService:
         """:meth:`MetadataStore.lookup` on the current store: what attestation verification calls."""
         return self._store.lookup(aaguid, leaf_key_identifier)
 
-    def entry(self, aaguid: Any) -> MetadataEntry | None:
+    def entry(self, aaguid: uuid.UUID | str | bytes) -> MetadataEntry | None:
         return self._store.entry(aaguid)
 
     def __len__(self) -> int:
@@ -185,6 +186,9 @@ class MetadataService:
                 self._last_error = f"{code}: {message}"
                 self._last_error_at = now
                 self._next = now + min(self.retry * (2 ** min(self._failures - 1, 20)), self.interval)
+                wait = getattr(exc, "retry_after", None)
+                if wait:  # the server's Retry-After (RFC 9110 §10.2.3) comes first: never ask sooner
+                    self._next = max(self._next, now + timedelta(seconds=wait))
                 log.warning(
                     "metadata refresh from %s failed (%s); still serving no %d (nextUpdate %s); next attempt at %s",
                     self.url, self._last_error, self._store.no, self._store.next_update, self._next.isoformat(),
