@@ -3,10 +3,11 @@
 A real population does not repeat attestation certificates for TPM (one AIK certificate per
 machine), android-key and apple (one leaf per credential), and a server with many users mostly
 meets credential keys it has not cached. So each corpus here is one test PKI (a root and an
-intermediate, made once, "already seen") and N registrations, each with its own key and its own
-leaf certificate issued by the intermediate. A timed call takes the next item, so fastattest's
-caches keyed by certificate or key bytes never help; the intermediate and root, as in real
-life, are the same every time.
+intermediate, made once, "already seen") and N registrations, each with its own key, its own
+leaf certificate issued by the intermediate and its own challenge (so its own clientDataHash,
+which android-key's key description carries). A timed call takes the next item, so
+fastattest's caches keyed by certificate, key or extension bytes never help; the intermediate
+and root, as in real life, are the same every time.
 
 The leaves meet each format's certificate requirements (WebAuthn L3 §8.2.1 packed, §8.3.1 tpm,
 §8.4 android-key, §8.8 apple) as py_webauthn and python-fido2 check them too, so every library
@@ -150,14 +151,14 @@ def _der(cert: x509.Certificate) -> bytes:
 
 
 def _registration(fmt: str, att_stmt: dict, auth_data: bytes, cred_id: bytes, pki: PKI, name: str,
-                  stmt_floor: Floor | None, leaf: x509.Certificate) -> Device:
-    cdj = softauthn.client_data_json("webauthn.create", CHALLENGE, ORIGIN)
+                  stmt_floor: Floor | None, leaf: x509.Certificate, challenge: bytes) -> Device:
+    cdj = softauthn.client_data_json("webauthn.create", challenge, ORIGIN)
     att = softauthn.encode_attestation_object(fmt, att_stmt, auth_data)
     resp = {"id": softauthn.b64u(cred_id), "rawId": softauthn.b64u(cred_id), "type": "public-key",
             "response": {"clientDataJSON": softauthn.b64u(cdj), "attestationObject": softauthn.b64u(att),
                          "transports": ["internal"]},
             "clientExtensionResults": {}}
-    case = RegCase(name, fmt, "bench/corpora.py", resp, CHALLENGE, ORIGIN, RP_ID, NOW, [pki.root.pem], stmt_floor)
+    case = RegCase(name, fmt, "bench/corpora.py", resp, challenge, ORIGIN, RP_ID, NOW, [pki.root.pem], stmt_floor)
     return Device(case, _leaf_floor(pki, leaf))
 
 
@@ -165,8 +166,14 @@ def _auth_data(cose: bytes, cred_id: bytes, aaguid: bytes = AAGUID) -> bytes:
     return softauthn.build_auth_data(RP_ID, aaguid=aaguid, credential_id=cred_id, credential_public_key=cose)
 
 
-def _cdh() -> bytes:
-    return hashlib.sha256(softauthn.client_data_json("webauthn.create", CHALLENGE, ORIGIN)).digest()
+def _challenge(i: int) -> bytes:
+    """Each registration answers its own challenge, so its clientDataHash (which the statement
+    signs and android-key's key description carries) is new too, as in real life."""
+    return CHALLENGE + i.to_bytes(4, "big")
+
+
+def _cdh(challenge: bytes) -> bytes:
+    return hashlib.sha256(softauthn.client_data_json("webauthn.create", challenge, ORIGIN)).digest()
 
 
 def _packed(pki: PKI, i: int, name: str) -> Device:
@@ -181,10 +188,11 @@ def _packed(pki: PKI, i: int, name: str) -> Device:
     leaf = pki.issue(subject, att_key.public_key(), [
         (x509.BasicConstraints(ca=False, path_length=None), True),
         (x509.UnrecognizedExtension(OID_FIDO_AAGUID, b"\x04\x10" + AAGUID), False)])
-    data = ad + _cdh()
+    challenge = _challenge(i)
+    data = ad + _cdh(challenge)
     sig = att_key.sign(data, ec.ECDSA(hashes.SHA256()))
     stmt = {"alg": -7, "sig": sig, "x5c": [_der(leaf), pki.intermediate.der]}
-    return _registration("packed", stmt, ad, cred_id, pki, name, Floor("ECDSA P-256", att_key.public_key(), sig, data, hashes.SHA256()), leaf)
+    return _registration("packed", stmt, ad, cred_id, pki, name, Floor("ECDSA P-256", att_key.public_key(), sig, data, hashes.SHA256()), leaf, challenge)
 
 
 def _random_rsa_public(bits: int = 2048) -> rsa.RSAPublicKey:
@@ -213,7 +221,8 @@ def _tpm(pki: PKI, i: int, name: str, aik: rsa.RSAPrivateKey, cred_kind: str) ->
         pa = th.pub_area_ecc(nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big"))
     cred_id = os.urandom(32)
     ad = _auth_data(th.cose_key_for(_PubOnly(pub)), cred_id)
-    extra = hashlib.sha256(ad + _cdh()).digest()
+    challenge = _challenge(i)
+    extra = hashlib.sha256(ad + _cdh(challenge)).digest()
     ci = th.cert_info(extra, th.tpm_name(pa))
     leaf = pki.issue(x509.Name([]), aik.public_key(), [
         (x509.SubjectAlternativeName([x509.DirectoryName(th.tcg_directory_name())]), True),
@@ -223,32 +232,35 @@ def _tpm(pki: PKI, i: int, name: str, aik: rsa.RSAPrivateKey, cred_kind: str) ->
         (x509.AuthorityKeyIdentifier.from_issuer_public_key(pki.intermediate.key.public_key()), False)])
     sig = aik.sign(ci, padding.PKCS1v15(), hashes.SHA256())
     stmt = {"ver": "2.0", "alg": -257, "x5c": [_der(leaf), pki.intermediate.der], "sig": sig, "certInfo": ci, "pubArea": pa}
-    return _registration("tpm", stmt, ad, cred_id, pki, name, Floor("RSA-2048", aik.public_key(), sig, ci, hashes.SHA256()), leaf)
+    return _registration("tpm", stmt, ad, cred_id, pki, name, Floor("RSA-2048", aik.public_key(), sig, ci, hashes.SHA256()), leaf, challenge)
 
 
 def _android_key(pki: PKI, i: int, name: str) -> Device:
     cred = ec.generate_private_key(ec.SECP256R1())
     cred_id = os.urandom(32)
     ad = _auth_data(th.cose_key_for(cred), cred_id, bytes(16))
-    cdh = _cdh()
-    kd = fh.key_description(cdh)
+    challenge = _challenge(i)
+    cdh = _cdh(challenge)
+    # softwareEnforced carries the key's own creationDateTime; teeEnforced is the device model's
+    kd = fh.key_description(cdh, sw={701: fh.der_int(1_700_000_000_000 + i), 709: fh.octets(b"app")})
     leaf = pki.issue(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Android Keystore Key")]), cred.public_key(), [
         (x509.UnrecognizedExtension(OID_KEY_DESCRIPTION, kd), False)])
     sig = cred.sign(ad + cdh, ec.ECDSA(hashes.SHA256()))
     stmt = {"alg": -7, "sig": sig, "x5c": [_der(leaf), pki.intermediate.der, pki.root.der]}
     floor = Floor("ECDSA P-256", cred.public_key(), sig, ad + cdh, hashes.SHA256())
-    return _registration("android-key", stmt, ad, cred_id, pki, name, floor, leaf)
+    return _registration("android-key", stmt, ad, cred_id, pki, name, floor, leaf, challenge)
 
 
 def _apple(pki: PKI, i: int, name: str) -> Device:
     cred = ec.generate_private_key(ec.SECP256R1())
     cred_id = os.urandom(32)
     ad = _auth_data(th.cose_key_for(cred), cred_id, bytes(16))
-    nonce = hashlib.sha256(ad + _cdh()).digest()
+    challenge = _challenge(i)
+    nonce = hashlib.sha256(ad + _cdh(challenge)).digest()
     leaf = pki.issue(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, softauthn.b64u(cred_id)[:40])]), cred.public_key(), [
         (x509.UnrecognizedExtension(OID_APPLE_NONCE, fh.apple_nonce(nonce)), False)])
     stmt = {"alg": -7, "x5c": [_der(leaf), pki.intermediate.der]}
-    return _registration("apple", stmt, ad, cred_id, pki, name, None, leaf)  # no statement signature (§8.8)
+    return _registration("apple", stmt, ad, cred_id, pki, name, None, leaf, challenge)  # no statement signature (§8.8)
 
 
 @dataclass

@@ -152,6 +152,16 @@ def parse_tpm_attest(data: _Bytes) -> TpmAttest:
     """TPMS_ATTEST of type TPM_ST_ATTEST_CERTIFY (else tpm.certinfo_type); magic is returned,
     not checked. Codes: tpm.truncated, tpm.size_exceeded, tpm.invalid_value, tpm.trailing_bytes."""
 
+def split_certificate(der: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes | None, bytes, bytes, int, bytes, int,
+                                           int, bytes, int, bytes, bytes, list[bytes]]:
+    """RFC 5280 §4.1 framing: (tbs, signatureAlgorithm DER, its OID contents, signature, version
+    contents or None, serial contents, issuer DER, its header length, subject DER, its header
+    length, notBefore tag, contents, notAfter tag, contents, SPKI DER, [Extension DER, ...]).
+    ValueError on a structure that is not a certificate's."""
+
+def split_name(der: bytes, header: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """RFC 5280 §4.1.2.4 Name -> RDNs of (OID, text), as ``_der.parse_name``; ValueError if malformed."""
+
 def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
     """base64url or standard base64, padding optional, surrounding whitespace ignored; bytes pass
     through; anything else raises ``response.invalid_base64``."""

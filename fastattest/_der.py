@@ -8,6 +8,7 @@ the end, trailing bytes. Every read is bounds-checked; a failure raises ``DerErr
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 
 __all__ = ["DerError", "tlv", "children", "oid", "integer", "parse_time", "parse_name", "decode_string"]
 
@@ -49,8 +50,10 @@ def children(buf: bytes, start: int, end: int) -> list[tuple[int, int, int, int]
     return out
 
 
+@lru_cache(maxsize=2048)
 def oid(body: bytes) -> str:
-    """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19)."""
+    """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19); a handful of OIDs recur in every
+    certificate, so each distinct encoding is converted once."""
     if not body or body[-1] & 0x80:
         raise DerError("malformed OBJECT IDENTIFIER")
     arcs: list[int] = []
@@ -128,22 +131,30 @@ def parse_name(buf: bytes, start: int, end: int) -> tuple[tuple[tuple[str, str],
     """RFC 5280 §4.1.2.4 Name (the contents of its SEQUENCE): RDNs of (OID, text) pairs, each
     RDN's attributes sorted so a multi-valued RDN compares whatever its SET order."""
     rdns = []
-    for tag, _, s, e in children(buf, start, end):
+    pos = start
+    while pos < end:
+        tag, s, e = tlv(buf, pos, end)
         if tag != 0x31:
             raise DerError("a RelativeDistinguishedName is not a SET")
         attrs = []
-        for atag, _, a_s, a_e in children(buf, s, e):
-            parts = children(buf, a_s, a_e)
-            if atag != 0x30 or len(parts) != 2 or parts[0][0] != 0x06:
+        apos = s
+        while apos < e:  # AttributeTypeAndValue ::= SEQUENCE { type OID, value ANY }
+            atag, a_s, a_e = tlv(buf, apos, e)
+            otag, o_s, o_e = tlv(buf, a_s, a_e)
+            if atag != 0x30 or otag != 0x06 or o_e >= a_e:
                 raise DerError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
-            kind = oid(buf[parts[0][2]:parts[0][3]])
-            vtag, _, v_s, v_e = parts[1]
+            vtag, v_s, v_e = tlv(buf, o_e, a_e)
+            if v_e != a_e:
+                raise DerError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
+            kind = oid(buf[o_s:o_e])
             if vtag == 0x03 and kind == _X500_UNIQUE_IDENTIFIER:
                 value = buf[v_s:v_e].hex()
             else:
                 value = decode_string(vtag, buf[v_s:v_e])
             attrs.append((kind, value))
+            apos = a_e
         if not attrs:
             raise DerError("an empty RelativeDistinguishedName")
-        rdns.append(tuple(sorted(attrs)))
+        rdns.append(tuple(sorted(attrs)) if len(attrs) > 1 else (attrs[0],))
+        pos = e
     return tuple(rdns)

@@ -171,7 +171,7 @@ def parse_cose_key(raw: bytes) -> _core.CoseKey:
     fido-u2f, tpm, none), this is all registration needs (D20). Cached by the exact bytes."""
     key = _core.parse_cose_key(raw)
     if key.kty != KTY_EC2:
-        load_cose_key(raw)
+        public_key_from_cose(key)  # validated by building it; ``load_cose_key`` keeps one when it is used
     return key
 
 

@@ -10,6 +10,7 @@ status may reject it.
 from __future__ import annotations
 
 import hashlib
+from collections import abc
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -74,7 +75,7 @@ def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.Trust
     """{fmt: [PEM or DER, ...]} -> {fmt: TrustStore}; cached, so a repeated mapping is free."""
     if not trust_anchors:
         return {}
-    if not isinstance(trust_anchors, Mapping):
+    if type(trust_anchors) is not dict and not isinstance(trust_anchors, abc.Mapping):  # typing.Mapping: ~1.5 us
         raise VerificationError("trust.anchor_invalid", "trust_anchors must map a format name to certificates")
     items = []
     for fmt, certs in trust_anchors.items():

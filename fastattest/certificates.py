@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
-from . import _der
+from . import _core, _der
 from .errors import VerificationError
 
 _T = TypeVar("_T")
@@ -81,6 +81,8 @@ _SIGNATURE_ALGORITHMS: dict[str, tuple[str, hashes.HashAlgorithm | None]] = {
     "2.16.840.1.101.3.4.3.18": ("mldsa", None),
     "2.16.840.1.101.3.4.3.19": ("mldsa", None),
 }
+_PKCS1V15 = padding.PKCS1v15()
+_ECDSA = {h.name: ec.ECDSA(h) for h in (hashes.SHA1(), hashes.SHA224(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512())}
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
            "sha512": hashes.SHA512}
 
@@ -123,9 +125,11 @@ class BasicConstraints:
     path_length: int | None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class CertInfo:
-    """A certificate as checks read it, computed once per DER (RFC 5280 §4.1)."""
+    """A certificate as checks read it, computed once per DER (RFC 5280 §4.1). Read-only by
+    convention: shared by every caller through ``load``'s cache (a frozen dataclass would cost
+    ~1.5 us per new certificate in ``object.__setattr__`` calls)."""
 
     der: bytes
     tbs: bytes  # the exact bytes the issuer signed
@@ -140,9 +144,17 @@ class CertInfo:
     not_after: datetime
     spki: bytes
     public_key: Any
-    key_identifier: str  # RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value
     extensions: dict[str, Extension]
     _decoded: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def key_identifier(self) -> str:
+        """RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value, lowercase hex.
+        Computed when first read: only metadata lookups by key identifier (zero AAGUID) need it."""
+        kid = self._decoded.get("key_identifier")
+        if kid is None:
+            kid = self._decoded["key_identifier"] = _key_identifier_of_spki(self.spki)
+        return kid
 
     @property
     def signature_hash(self) -> hashes.HashAlgorithm | None:
@@ -193,92 +205,78 @@ def load(der: bytes) -> CertInfo:
 
 
 def _parse(der: bytes) -> CertInfo:
-    # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
-    tag, s, e = _der.tlv(der, 0, len(der))
-    if tag != 0x30 or e != len(der):
-        raise _der.DerError("not a single SEQUENCE")
-    top = _der.children(der, s, e)
-    if len(top) != 3 or top[0][0] != 0x30 or top[1][0] != 0x30 or top[2][0] != 0x03:
-        raise _der.DerError("not SEQUENCE { tbsCertificate, signatureAlgorithm, signature }")
-    tbs = der[top[0][1]:top[0][3]]
-    outer_alg = der[top[1][1]:top[1][3]]
-    bits = der[top[2][2]:top[2][3]]
-    if not bits or bits[0] != 0:
-        raise _der.DerError("signature BIT STRING has unused bits")
-    fields = _der.children(der, top[0][2], top[0][3])
+    # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
+    # the compiled core splits it into the parts below (``_x509.pxi``), which are decoded here
+    (tbs, outer_alg, alg_oid, signature, version_der, serial_der, issuer_der, issuer_header, subject_der,
+     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(der)
     version = 1
-    if fields and fields[0][0] == 0xA0:  # [0] EXPLICIT Version DEFAULT v1
-        inner = _der.children(der, fields[0][2], fields[0][3])
-        if len(inner) != 1 or inner[0][0] != 0x02:
-            raise _der.DerError("malformed version")
-        version = _der.integer(der[inner[0][2]:inner[0][3]]) + 1
+    if version_der is not None:  # [0] EXPLICIT Version DEFAULT v1
+        version = _der.integer(version_der) + 1
         if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
             raise _der.DerError(f"unknown certificate version {version}")
-        fields = fields[1:]
-    if len(fields) < 6 or [f[0] for f in fields[:6]] != [0x02, 0x30, 0x30, 0x30, 0x30, 0x30]:
-        raise _der.DerError("tbsCertificate lacks serial, signature, issuer, validity, subject or key")
-    serial_f, alg_f, issuer_f, validity_f, subject_f, spki_f = fields[:6]
-    # RFC 5280 §4.1.1.2: the signed algorithm MUST be the outer one (Go compares the bytes too)
-    if der[alg_f[1]:alg_f[3]] != outer_alg:
-        raise _der.DerError("signatureAlgorithm differs from the tbsCertificate signature field")
-    alg_parts = _der.children(der, alg_f[2], alg_f[3])
-    if not alg_parts or alg_parts[0][0] != 0x06:
-        raise _der.DerError("malformed AlgorithmIdentifier")
-    times = _der.children(der, validity_f[2], validity_f[3])
-    if len(times) != 2:
-        raise _der.DerError("validity is not two times")
     extensions: dict[str, Extension] = {}
-    for f in fields[6:]:  # [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions
-        if f[0] != 0xA3:
-            continue
-        seq = _der.children(der, f[2], f[3])
-        if len(seq) != 1 or seq[0][0] != 0x30:
-            raise _der.DerError("extensions is not a SEQUENCE")
-        for etag, _, es, ee in _der.children(der, seq[0][2], seq[0][3]):
-            parts = _der.children(der, es, ee)
-            if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
-                raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
-            critical = False
-            if len(parts) == 3:
-                if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
-                    raise _der.DerError("an extension's critical flag is not a BOOLEAN")
-                critical = der[parts[1][2]] != 0
-            ext_oid = _der.oid(der[parts[0][2]:parts[0][3]])
-            if ext_oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
-                raise _der.DerError(f"the {_EXTENSION_NAMES.get(ext_oid, ext_oid)} extension appears twice")
-            extensions[ext_oid] = Extension(ext_oid, critical, der[parts[-1][2]:parts[-1][3]])
-    spki = der[spki_f[1]:spki_f[3]]
-    public_key = serialization.load_der_public_key(spki)
+    for raw in extension_ders:
+        ext = _extension(raw)
+        if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
+            raise _der.DerError(f"the {ext.name} extension appears twice")
+        extensions[ext.oid] = ext
     return CertInfo(
         der=der,
         tbs=tbs,
-        signature_algorithm=_der.oid(der[alg_parts[0][2]:alg_parts[0][3]]),
+        signature_algorithm=_der.oid(alg_oid),
         signature_algorithm_der=outer_alg,
-        signature=bits[1:],
+        signature=signature,
         version=version,
-        serial=_der.integer(der[serial_f[2]:serial_f[3]]),
-        issuer=Name(der[issuer_f[1]:issuer_f[3]], _der.parse_name(der, issuer_f[2], issuer_f[3])),
-        subject=Name(der[subject_f[1]:subject_f[3]], _der.parse_name(der, subject_f[2], subject_f[3])),
-        not_before=_der.parse_time(times[0][0], der[times[0][2]:times[0][3]]),
-        not_after=_der.parse_time(times[1][0], der[times[1][2]:times[1][3]]),
+        serial=_der.integer(serial_der),
+        issuer=_name(issuer_der, issuer_header),
+        subject=_name(subject_der, subject_header),
+        not_before=_time(t0_tag, t0),
+        not_after=_time(t1_tag, t1),
         spki=spki,
-        public_key=public_key,
-        key_identifier=_key_identifier_of_spki(der, spki_f),
+        public_key=serialization.load_der_public_key(spki),
         extensions=extensions,
     )
 
 
-def _key_identifier_of_spki(der: bytes, spki_f: tuple[int, int, int, int]) -> str:
-    parts = _der.children(der, spki_f[2], spki_f[3])
+# Parts that repeat from certificate to certificate (an issuer's name, a model's subject, the
+# same extensions, OIDs, validity times) are decoded once per distinct encoding: the result
+# depends on the bytes alone. A decoding error is not cached: it raises again.
+_time = lru_cache(maxsize=4096)(_der.parse_time)
+
+
+@lru_cache(maxsize=4096)
+def _name(der: bytes, header: int) -> Name:
+    """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``."""
+    return Name(der, _core.split_name(der, header))
+
+
+@lru_cache(maxsize=4096)
+def _extension(der: bytes) -> Extension:
+    """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }."""
+    etag, es, ee = _der.tlv(der, 0, len(der))
+    parts = _der.children(der, es, ee)
+    if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
+        raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
+    critical = False
+    if len(parts) == 3:
+        if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
+            raise _der.DerError("an extension's critical flag is not a BOOLEAN")
+        critical = der[parts[1][2]] != 0
+    return Extension(_der.oid(der[parts[0][2]:parts[0][3]]), critical, der[parts[-1][2]:parts[-1][3]])
+
+
+def _key_identifier_of_spki(spki: bytes) -> str:
+    _, s, e = _der.tlv(spki, 0, len(spki))
+    parts = _der.children(spki, s, e)
     if len(parts) != 2 or parts[1][0] != 0x03 or parts[1][3] == parts[1][2]:
         raise _der.DerError("subjectPublicKeyInfo is not SEQUENCE { algorithm, BIT STRING }")
-    return hashlib.sha1(der[parts[1][2] + 1:parts[1][3]]).hexdigest()  # drop the unused-bits octet
+    return hashlib.sha1(spki[parts[1][2] + 1:parts[1][3]]).hexdigest()  # drop the unused-bits octet
 
 
 def key_identifier(public_key: Any) -> str:
     """Lowercase hex SHA-1 of the subjectPublicKey bit string (not the whole SPKI)."""
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return _key_identifier_of_spki(spki, (0x30, 0) + _der.tlv(spki, 0, len(spki))[1:])
+    return _key_identifier_of_spki(spki)
 
 
 # ------------------------------------------------------------------ signatures over the TBS bytes
@@ -293,26 +291,39 @@ def _pss(alg_der: bytes) -> tuple[padding.PSS, hashes.HashAlgorithm]:
     return padding.PSS(padding.MGF1(mgf_hash), params["salt_length"].native), h
 
 
+_KEY_KINDS: dict[type, str] = {}  # key class -> kind: isinstance against cryptography's ABCs once per class
+
+
+def key_kind(key: object) -> str:
+    """The kind of a ``cryptography`` public key: rsa, ec, ed25519, ed448, mldsa or the empty string."""
+    kind = _KEY_KINDS.get(type(key))
+    if kind is None:
+        kind = ("rsa" if isinstance(key, rsa.RSAPublicKey) else "ec" if isinstance(key, ec.EllipticCurvePublicKey)
+                else "ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else "ed448" if isinstance(key, ed448.Ed448PublicKey)
+                else "mldsa" if type(key).__name__.startswith("MLDSA") else "")
+        if len(_KEY_KINDS) < 64:
+            _KEY_KINDS[type(key)] = kind
+    return kind
+
+
 def signed_by(child: CertInfo, issuer_key: Any) -> bool:
     """Does ``issuer_key`` sign ``child``'s exact TBS bytes with ``child``'s signature algorithm?"""
     kind, h = _SIGNATURE_ALGORITHMS.get(child.signature_algorithm, ("", None))
     sig, tbs = child.signature, child.tbs
+    key = key_kind(issuer_key)
     try:
         if kind in ("rsa", "ecdsa") and h is None:
             return False
-        if kind == "rsa" and isinstance(issuer_key, rsa.RSAPublicKey):
+        if kind == "rsa" and key == "rsa":
             assert h is not None
-            issuer_key.verify(sig, tbs, padding.PKCS1v15(), h)
-        elif kind == "pss" and isinstance(issuer_key, rsa.RSAPublicKey):
+            issuer_key.verify(sig, tbs, _PKCS1V15, h)
+        elif kind == "pss" and key == "rsa":
             pad, ph = _pss(child.signature_algorithm_der)
             issuer_key.verify(sig, tbs, pad, ph)
-        elif kind == "ecdsa" and isinstance(issuer_key, ec.EllipticCurvePublicKey):
+        elif kind == "ecdsa" and key == "ec":
             assert h is not None
-            issuer_key.verify(sig, tbs, ec.ECDSA(h))
-        elif (kind == "ed25519" and isinstance(issuer_key, ed25519.Ed25519PublicKey)) or (
-                kind == "ed448" and isinstance(issuer_key, ed448.Ed448PublicKey)):
-            issuer_key.verify(sig, tbs)
-        elif kind == "mldsa" and type(issuer_key).__name__.startswith("MLDSA"):
+            issuer_key.verify(sig, tbs, _ECDSA[h.name])
+        elif kind in ("ed25519", "ed448", "mldsa") and key == kind:
             issuer_key.verify(sig, tbs)
         else:
             return False
@@ -345,11 +356,30 @@ def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], _T]) -> _T | No
     return value
 
 
+# The decoders below depend on the extension's bytes alone, so each is cached by them: the
+# extensions a device model repeats (basicConstraints, keyUsage, EKU, a TPM's SAN) are decoded
+# once, not once per certificate. The simple ones are read with ``_der``; a failure raises.
+@lru_cache(maxsize=1024)
 def _basic_constraints(value: bytes) -> BasicConstraints:
-    # Decoded leniently: a DEFAULT value encoded explicitly (cA FALSE, which an older Chrome
-    # virtual authenticator sends) means what it says, though DER would omit it (X.690 §11.5).
-    native = _ax.BasicConstraints.load(value, strict=True).native
-    return BasicConstraints(bool(native["ca"]), native["path_len_constraint"])
+    """BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }.
+    Read leniently: a DEFAULT value encoded explicitly (cA FALSE, which an older Chrome virtual
+    authenticator sends) means what it says, though DER would omit it (X.690 §11.5)."""
+    tag, s, e = _der.tlv(value, 0, len(value))
+    if tag != 0x30 or e != len(value):
+        raise _der.DerError("basicConstraints is not a SEQUENCE")
+    parts = _der.children(value, s, e)
+    ca, path_length, i = False, None, 0
+    if i < len(parts) and parts[i][0] == 0x01:
+        if parts[i][3] - parts[i][2] != 1:
+            raise _der.DerError("cA is not a BOOLEAN")
+        ca = value[parts[i][2]] != 0
+        i += 1
+    if i < len(parts) and parts[i][0] == 0x02:
+        path_length = _der.integer(value[parts[i][2]:parts[i][3]])
+        i += 1
+    if i != len(parts):
+        raise _der.DerError("basicConstraints holds an unexpected field")
+    return BasicConstraints(ca, path_length)
 
 
 def basic_constraints(info: CertInfo) -> BasicConstraints | None:
@@ -357,17 +387,53 @@ def basic_constraints(info: CertInfo) -> BasicConstraints | None:
     return _decode(info, OID_BASIC_CONSTRAINTS, _basic_constraints)
 
 
+# RFC 5280 §4.2.1.3 KeyUsage bits, named as asn1crypto names them
+_KEY_USAGE_BITS = ("digital_signature", "non_repudiation", "key_encipherment", "data_encipherment", "key_agreement",
+                   "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
+
+
+@lru_cache(maxsize=1024)
+def _key_usage(value: bytes) -> frozenset[Any]:
+    """KeyUsage ::= BIT STRING (X.690 §8.6: an unused-bits count 0-7, then the bits, first bit
+    most significant); bit numbers past decipherOnly are kept as integers."""
+    tag, s, e = _der.tlv(value, 0, len(value))
+    if tag != 0x03 or e != len(value) or s == e:
+        raise _der.DerError("keyUsage is not a BIT STRING")
+    unused = value[s]
+    if unused > 7 or (unused and e - s == 1):
+        raise _der.DerError("keyUsage BIT STRING has a bad unused-bits count")
+    names = set()
+    for i in range((e - s - 1) * 8 - unused):
+        if value[s + 1 + (i >> 3)] & (0x80 >> (i & 7)):
+            names.add(_KEY_USAGE_BITS[i] if i < len(_KEY_USAGE_BITS) else i)
+    return frozenset(names)
+
+
 def key_usage(info: CertInfo) -> frozenset[str] | None:
     """RFC 5280 §4.2.1.3 bits set, as asn1crypto names them ("key_cert_sign", ...), or None."""
-    return _decode(info, OID_KEY_USAGE, lambda v: frozenset(_ax.KeyUsage.load(v, strict=True).native))
+    return _decode(info, OID_KEY_USAGE, _key_usage)
+
+
+@lru_cache(maxsize=1024)
+def _extended_key_usage(value: bytes) -> frozenset[str]:
+    """ExtKeyUsageSyntax ::= SEQUENCE OF KeyPurposeId (OBJECT IDENTIFIER)."""
+    tag, s, e = _der.tlv(value, 0, len(value))
+    if tag != 0x30 or e != len(value):
+        raise _der.DerError("extKeyUsage is not a SEQUENCE")
+    purposes = set()
+    for ptag, _, ps, pe in _der.children(value, s, e):
+        if ptag != 0x06:
+            raise _der.DerError("a key purpose is not an OBJECT IDENTIFIER")
+        purposes.add(_der.oid(value[ps:pe]))
+    return frozenset(purposes)
 
 
 def extended_key_usage(info: CertInfo) -> frozenset[str] | None:
     """RFC 5280 §4.2.1.12 key purposes as dotted OIDs, or None."""
-    return _decode(info, OID_EXTENDED_KEY_USAGE,
-                   lambda v: frozenset(p.dotted for p in _ax.ExtKeyUsageSyntax.load(v, strict=True)))
+    return _decode(info, OID_EXTENDED_KEY_USAGE, _extended_key_usage)
 
 
+@lru_cache(maxsize=1024)
 def _general_names(value: bytes) -> tuple[tuple[str, Any], ...]:
     out: list[tuple[str, Any]] = []
     for gn in _ax.GeneralNames.load(value, strict=True):
@@ -391,6 +457,7 @@ def subject_alt_names(info: CertInfo) -> tuple[tuple[str, Any], ...] | None:
     return _decode(info, OID_SUBJECT_ALT_NAME, _general_names)
 
 
+@lru_cache(maxsize=1024)
 def _crl_urls(value: bytes) -> tuple[str, ...]:
     urls: list[str] = []
     for point in _ax.CRLDistributionPoints.load(value, strict=True):

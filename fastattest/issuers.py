@@ -39,16 +39,12 @@ def remember(key: tuple[Any, ...], path: tuple[certificates.CertInfo, ...]) -> N
         _TAILS.popitem(last=False)
 
 
-def lookup(key: tuple[Any, ...], now: datetime) -> tuple[bytes, ...] | None:
+def lookup(key: tuple[Any, ...], now: datetime) -> tuple[tuple[bytes, ...], datetime, datetime] | None:
+    """The validated tail for ``key`` and its window, if ``now`` lies in that window."""
     hit = _TAILS.get(key)
     if hit is None or not (hit[1] <= now <= hit[2]):
         return None
-    return hit[0]
-
-
-def window(key: tuple[Any, ...]) -> tuple[datetime, datetime]:
-    hit = _TAILS[key]
-    return hit[1], hit[2]
+    return hit
 
 
 def clear() -> None:

@@ -126,19 +126,33 @@ def _check_ca(info: certificates.CertInfo, below: int) -> None:
 _WEAK_HASHES = frozenset({"sha1", "md5"})
 
 
+def _strength(info: certificates.CertInfo) -> tuple[str | None, str | None]:
+    """(what is weak about the certificate's key, what is weak about its signature), each None
+    when nothing is; computed once per certificate."""
+    found = info._decoded.get("strength")
+    if found is None:
+        key, kind, key_problem, sig_problem = info.public_key, certificates.key_kind(info.public_key), None, None
+        if kind == "rsa" and key.key_size < 2048:
+            key_problem = f"a certificate on the path has a {key.key_size}-bit RSA key"
+        elif kind == "ec" and key.curve.key_size < 256:
+            key_problem = f"a certificate on the path has a {key.curve.name} key"
+        alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
+        if alg is not None and alg.name in _WEAK_HASHES:
+            sig_problem = f"a certificate on the path is signed with {alg.name.upper()}"
+        found = info._decoded["strength"] = (key_problem, sig_problem)
+    return found
+
+
 def _check_strength(path: Sequence[certificates.CertInfo]) -> None:
     """X11: every signature on the path uses a collision-resistant hash, and every key on it
     (the leaf's signs the attestation, the others sign certificates) has at least 112-bit strength."""
+    last = len(path) - 1
     for depth, info in enumerate(path):
-        key = info.public_key
-        if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
-            raise VerificationError("trust.weak_crypto", f"a certificate on the path has a {key.key_size}-bit RSA key")
-        if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256:
-            raise VerificationError("trust.weak_crypto", f"a certificate on the path has a {key.curve.name} key")
-        if depth + 1 < len(path):  # the anchor's own signature is not part of the path
-            alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
-            if alg is not None and alg.name in _WEAK_HASHES:
-                raise VerificationError("trust.weak_crypto", f"a certificate on the path is signed with {alg.name.upper()}")
+        key_problem, sig_problem = _strength(info)
+        if key_problem is not None:
+            raise VerificationError("trust.weak_crypto", key_problem)
+        if sig_problem is not None and depth < last:  # the anchor's own signature is not part of the path
+            raise VerificationError("trust.weak_crypto", sig_problem)
 
 
 def _window(infos: Sequence[certificates.CertInfo]) -> tuple[datetime, datetime]:
@@ -189,10 +203,9 @@ def validate_path(
         raise VerificationError("trust.path_too_long", f"certificate chain is longer than {MAX_PATH}")
     infos = [certificates.load(d) for d in x5c]
     tail_key = (x5c[1:], store.serial, anchor_in_chain, allow_weak) if len(x5c) > 1 else None
-    result = _via_known_issuer(infos, store, tail_key, now, allow_weak) if tail_key else None
-    if result is not None and tail_key is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
-        start, end = issuers.window(tail_key)
-        start, end = max(start, infos[0].not_before), min(end, infos[0].not_after)
+    known = _via_known_issuer(infos, store, tail_key, now, allow_weak) if tail_key else None
+    if known is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
+        result, start, end = known
     else:
         path = _build(infos, store, anchor_in_chain)
         if not allow_weak:
@@ -265,15 +278,15 @@ def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_cha
 
 def _via_known_issuer(
     infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple[tuple[bytes, ...], int, bool, bool], now: datetime, allow_weak: bool
-) -> tuple[bytes, ...] | None:
-    """The path for ``infos`` if x5c[1:] was validated before (``issuers``): only the checks
-    ``_build`` makes at depth 0 plus the leaf's strength and validity are left. None: take the
-    full path (which also gives every error its code)."""
+) -> tuple[tuple[bytes, ...], datetime, datetime] | None:
+    """The path for ``infos`` and its validity window if x5c[1:] was validated before
+    (``issuers``): only the checks ``_build`` makes at depth 0 plus the leaf's strength and
+    validity are left. None: take the full path (which also gives every error its code)."""
     tail = issuers.lookup(tail_key, now)
     if tail is None:
         return None
     leaf, issuer = infos[0], infos[1]
-    if leaf.der in store or store.issuers_of(leaf):
+    if leaf.der in store.anchors or store.issuers_of(leaf):
         return None  # the leaf is an anchor or hangs directly under one: not this shape
     _check_extensions(leaf)  # X07, as _build does first
     if not _issued_by(leaf, issuer):
@@ -281,5 +294,5 @@ def _via_known_issuer(
     if not allow_weak:
         _check_strength((leaf, issuer))  # X11 for the leaf; the tail passed already
     _check_time((leaf,), now)  # the tail is valid at now (lookup)
-    return (leaf.der, *tail)
-
+    path, start, end = tail
+    return (leaf.der, *path), max(start, leaf.not_before), min(end, leaf.not_after)

@@ -18,7 +18,7 @@ import hmac
 from functools import lru_cache
 from typing import Any
 
-from asn1crypto import core, parser
+from asn1crypto import core
 from cryptography.hazmat.primitives import serialization
 
 from .. import algorithms, certificates, trust
@@ -147,22 +147,53 @@ def _bad(msg: str) -> VerificationError:
 
 
 def _elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
-    """Split DER contents into (class, method, tag, contents, whole encoding) triples, strictly."""
+    """Split DER contents into (class, method, tag, contents, whole encoding), strictly (X.690
+    §8.1: high tag numbers minimally encoded, definite lengths only, nothing past the end)."""
     out = []
-    pos = 0
-    while pos < len(data):
-        try:
-            class_, method, tag, header, contents, trailer = parser.parse(data[pos:])
-        except Exception as exc:  # any parser failure on untrusted bytes fails closed
-            raise _bad(f"{type(exc).__name__}: {exc}") from None
-        if trailer:
-            raise _bad("indefinite-length encoding is not DER")
-        end = pos + len(header) + len(contents)
-        out.append((class_, method, tag, contents, data[pos:end]))
+    pos, n = 0, len(data)
+    while pos < n:
+        start = pos
+        first = data[pos]
+        pos += 1
+        tag = first & 0x1F
+        if tag == 0x1F:  # high tag number form (KeyMint tags run to 724), base 128
+            tag = 0
+            while True:
+                if pos >= n:
+                    raise _bad("truncated tag")
+                octet = data[pos]
+                pos += 1
+                if octet == 0x80 and tag == 0:
+                    raise _bad("non-minimal tag encoding")
+                tag = (tag << 7) | (octet & 0x7F)
+                if not octet & 0x80:
+                    break
+            if tag < 31:
+                raise _bad("non-minimal tag encoding")
+        if pos >= n:
+            raise _bad("truncated length")
+        length = data[pos]
+        pos += 1
+        if length & 0x80:
+            k = length & 0x7F
+            if k == 0:
+                raise _bad("indefinite-length encoding is not DER")
+            if pos + k > n:
+                raise _bad("truncated length")
+            length = int.from_bytes(data[pos:pos + k], "big")
+            pos += k
+        end = pos + length
+        if end > n:
+            raise _bad("length runs past the end")
+        out.append((first >> 6, (first >> 5) & 1, tag, data[pos:end], data[start:end]))
         pos = end
     return out
 
 
+# Decoding depends on the bytes alone, so a field or list a device model repeats (the
+# teeEnforced list, rootOfTrust, osVersion, ...) is decoded once: a new registration decodes its
+# own challenge, creationDateTime and what else is new. Results are shared: read-only.
+@lru_cache(maxsize=4096)
 def _load(spec: type[Any], der: bytes) -> Any:
     """Decode ``der`` as exactly one ``spec`` value and force full parsing."""
     try:
@@ -175,6 +206,19 @@ def _load(spec: type[Any], der: bytes) -> Any:
     return native
 
 
+def _value(spec: type, element: tuple[int, int, int, bytes, bytes]) -> Any:
+    """``_load`` of one element, with a primitive INTEGER or OCTET STRING (a registration's own
+    challenge and creationDateTime) read directly, as asn1crypto reads them."""
+    class_, method, tag, contents, whole = element
+    if class_ == _UNIVERSAL and method == 0:
+        if spec is core.OctetString and tag == 4:
+            return contents
+        if spec is core.Integer and tag == 2:
+            return int.from_bytes(contents, "big", signed=True)
+    return _load(spec, whole)
+
+
+@lru_cache(maxsize=1024)
 def parse_authorization_list(der: bytes) -> dict[str, Any]:
     """AuthorizationList -> {field name: native value}; unknown tags are kept as ``tag<N>``."""
     elems = _elements(der)
@@ -196,7 +240,7 @@ def parse_authorization_list(der: bytes) -> dict[str, Any]:
             result[f"tag{tag}"] = inner[0][4]  # tolerated: a well-formed value of a newer tag
             continue
         name, spec = known
-        result[name] = _load(spec, inner[0][4])
+        result[name] = _value(spec, inner[0])
     return result
 
 
@@ -210,7 +254,7 @@ def parse_key_description(der: bytes) -> dict[str, Any]:
     if tuple((c, t) for c, _, t, _, _ in fields) != tuple((_UNIVERSAL, t) for t in _KD_TAGS):
         raise _bad("KeyDescription does not have the eight fields of the schema")
     # the six scalar fields, each with its schema type; the two lists by the strict walker
-    kd = {name: _load(spec, f[4]) for (name, spec), f in zip(KeyDescription._fields[:6], fields[:6])}
+    kd = {name: _value(spec, f) for (name, spec), f in zip(KeyDescription._fields[:6], fields[:6])}
     version = kd["attestationVersion"]
     if not isinstance(version, int) or version < 1:
         raise _bad(f"attestationVersion {version!r} is not a positive integer")
@@ -237,6 +281,29 @@ def spki(public_key: algorithms.PublicKey) -> bytes:
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+# RFC 5480 §2 SubjectPublicKeyInfo of an EC key on a named curve, uncompressed point (SEC 1
+# §2.3.3), up to the point's coordinates: COSE crv -> (DER prefix, coordinate length)
+_EC_SPKI = {
+    algorithms.CRV_P256: (bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004"), 32),
+    algorithms.CRV_P384: (bytes.fromhex("3076301006072a8648ce3d020106052b8104002203620004"), 48),
+    algorithms.CRV_P521: (bytes.fromhex("30819b301006072a8648ce3d020106052b810400230381860004"), 66),
+}
+
+
+def same_key(cert: certificates.CertInfo, ctx: Context) -> bool:
+    """Is the certificate's subject public key the credential public key (§8.4 step 3, §8.8
+    step 5)? An EC2 credential key is compared with the certificate's SPKI bytes as received
+    when those are the canonical encoding, without building a second key object; any other
+    case compares both keys' canonical SPKI encodings."""
+    key = ctx.cose_key
+    x, y = key.x, key.y
+    if key.kty == algorithms.KTY_EC2 and key.crv is not None and x is not None and y is not None:
+        shape = _EC_SPKI.get(key.crv)
+        if shape is not None and len(x) == len(y) == shape[1] and cert.spki == shape[0] + x + y:
+            return True
+    return hmac.compare_digest(spki(cert.public_key), spki(ctx.public_key))
+
+
 def pinned_anchors() -> trust.TrustStore:
     return pinned_store(PINNED_ROOTS)
 
@@ -258,7 +325,7 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.4 step 2: sig is a valid signature over authenticatorData ‖ clientDataHash (K01)
     algorithms.verify(alg, leaf.public_key, sig, ctx.signed_data, "android_key.signature_invalid")
     # §8.4 step 3: the credCert public key equals the credential public key (K01)
-    if not hmac.compare_digest(spki(leaf.public_key), spki(ctx.public_key)):
+    if not same_key(leaf, ctx):
         raise VerificationError("android_key.key_mismatch", "the attestation certificate key is not the credential public key")
 
     # §8.4 step 4: the attestation extension data (K02, K03)

@@ -9,38 +9,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import lru_cache
-
-from asn1crypto import core
 
 from .. import certificates, trust
 from ..errors import VerificationError
 from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
-from .android_key import spki
+from .android_key import same_key
 
 OID_APPLE_NONCE = "1.2.840.113635.100.8.2"
 _FIELDS = frozenset({"x5c", "alg"})
 PINNED_ROOTS = ("apple-webauthn-root-ca.pem",)
 
 
-class AppleNonce(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type information: its classes are Any to mypy
-    _fields = [("nonce", core.OctetString, {"explicit": 1})]
+# The extension value SEQUENCE { [1] EXPLICIT OCTET STRING (32 bytes) } has exactly one DER
+# encoding: these 6 header bytes, then the nonce. Anything else (extra fields, BER, long-form
+# lengths, another nonce size) is refused.
+_NONCE_DER_HEADER = b"\x30\x24\xa1\x22\x04\x20"
 
 
-@lru_cache(maxsize=1024)
 def parse_nonce(value: bytes) -> bytes:
     """The 32-byte nonce of the extension value; anything but the exact DER form is refused."""
-    try:
-        parsed = AppleNonce.load(value, strict=True)
-        nonce = parsed["nonce"].native
-        canonical = AppleNonce({"nonce": nonce}).dump()
-    except Exception as exc:  # any asn1crypto failure on untrusted bytes fails closed
-        raise VerificationError("apple.nonce_malformed", f"apple nonce extension is malformed: {exc}") from None
-    # re-encoding must give the same bytes: no extra fields, no BER, no long-form lengths
-    if canonical != value or not isinstance(nonce, bytes) or len(nonce) != 32:
+    if len(value) != 38 or value[:6] != _NONCE_DER_HEADER:
         raise VerificationError("apple.nonce_malformed", "apple nonce extension is not SEQUENCE { [1] OCTET STRING (32 bytes) }")
-    return nonce
+    return value[6:]
 
 
 def pinned_anchors() -> trust.TrustStore:
@@ -65,7 +56,7 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
         raise VerificationError("apple.nonce_mismatch", "apple nonce is not SHA-256(authenticatorData ‖ clientDataHash)")
 
     # §8.8 step 5: the credential public key equals the subject public key of credCert
-    if not hmac.compare_digest(spki(leaf.public_key), spki(ctx.public_key)):
+    if not same_key(leaf, ctx):
         raise VerificationError("apple.key_mismatch", "the credential certificate key is not the credential public key")
     # §8.8 step 6: anonymization CA attestation with x5c as the trust path
     return StatementResult("anonca", x5c, pinned_anchors())

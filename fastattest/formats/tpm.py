@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Callable, Collection
+from typing import Any, Callable, Collection
 
 from .. import _core, algorithms, certificates, tpm_vendors
 from ..errors import VerificationError
@@ -148,7 +148,7 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
     """
     info = certificates.load(der)
     certificates.check_version3(info)  # Version MUST be 3
-    if len(info.subject) != 0:
+    if info.subject.rdns:
         raise VerificationError("tpm.aik_subject", "AIK certificate subject must be empty")  # fido2 1d64021
     # SAN as in TCG EK Credential Profile §3.2.9: critical (the subject is empty, RFC 5280
     # §4.2.1.6), a directoryName with TPMManufacturer, TPMModel, TPMVersion
@@ -157,8 +157,24 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
         raise VerificationError("tpm.aik_san", "AIK certificate has no subject alternative name")
     if not san.critical:
         raise VerificationError("tpm.aik_san", "AIK certificate subject alternative name is not critical")
+    _check_tpm_san(certificates.subject_alt_names(info) or (), frozenset(extra_vendors))
+    # EKU MUST contain tcg-kp-AIKCertificate
+    eku = certificates.extended_key_usage(info)
+    if eku is None:
+        raise VerificationError("tpm.aik_eku", "AIK certificate has no extended key usage")
+    if OID_TCG_KP_AIK_CERTIFICATE not in eku:
+        raise VerificationError("tpm.aik_eku", "AIK certificate extended key usage lacks 2.23.133.8.3")
+    certificates.check_not_ca(info)  # basicConstraints CA MUST be false (absent is fine)
+    if aaguid is not None:
+        certificates.check_aaguid(info, aaguid)  # id-fido-gen-ce-aaguid: non-critical, equal
+
+
+@lru_cache(maxsize=1024)
+def _check_tpm_san(names: tuple[tuple[str, Any], ...], extra_vendors: frozenset[str]) -> None:
+    """The SAN's TPMManufacturer, TPMModel and TPMVersion, each exactly once, and a registered
+    manufacturer. Cached by the decoded names: every machine with one TPM model sends the same."""
     values: dict[str, list[str]] = {OID_TPM_MANUFACTURER: [], OID_TPM_MODEL: [], OID_TPM_VERSION: []}
-    for kind, directory_name in certificates.subject_alt_names(info) or ():
+    for kind, directory_name in names:
         if kind != "directory":
             continue
         # the attributes may share one RDN (multi-valued) or sit in several: look at all of them
@@ -170,12 +186,3 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
     manufacturer = values[OID_TPM_MANUFACTURER][0]
     if not tpm_vendors.is_registered(manufacturer, extra_vendors):
         raise VerificationError("tpm.aik_manufacturer", f"TPM manufacturer {manufacturer!r} is not a registered TCG vendor ID")
-    # EKU MUST contain tcg-kp-AIKCertificate
-    eku = certificates.extended_key_usage(info)
-    if eku is None:
-        raise VerificationError("tpm.aik_eku", "AIK certificate has no extended key usage")
-    if OID_TCG_KP_AIK_CERTIFICATE not in eku:
-        raise VerificationError("tpm.aik_eku", "AIK certificate extended key usage lacks 2.23.133.8.3")
-    certificates.check_not_ca(info)  # basicConstraints CA MUST be false (absent is fine)
-    if aaguid is not None:
-        certificates.check_aaguid(info, aaguid)  # id-fido-gen-ce-aaguid: non-critical, equal

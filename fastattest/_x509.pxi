@@ -1,0 +1,180 @@
+# X.509 certificate framing (RFC 5280 §4.1) for fastattest.certificates: the certificate split
+# into the byte ranges its checks read, with the same rules as fastattest/_der.py (X.690 §8.1:
+# definite lengths only, long-form lengths up to 4 octets, no high tag numbers, nothing past the
+# end) and the same refusals as certificates._parse, which decodes the parts (names, times,
+# extensions, the key). Structural errors raise ValueError, which certificates.load turns into
+# certificate.malformed. Every read is checked against the end of the enclosing TLV.
+
+cdef struct _Tlv:
+    int tag
+    Py_ssize_t hdr      # first byte of the header
+    Py_ssize_t s        # first byte of the contents
+    Py_ssize_t e        # one past the last byte of the contents
+
+
+@cython.boundscheck(False)
+cdef int _x_tlv(const unsigned char* p, Py_ssize_t pos, Py_ssize_t end, _Tlv* t) except -1:
+    cdef uint64_t n
+    cdef Py_ssize_t k, i
+    if pos < 0 or end - pos < 2:
+        raise ValueError("truncated TLV")
+    t.hdr = pos
+    t.tag = p[pos]
+    if (t.tag & 0x1F) == 0x1F:
+        raise ValueError("high tag numbers are not used in X.509 structures")
+    n = p[pos + 1]
+    pos += 2
+    if n & 0x80:
+        k = <Py_ssize_t>(n & 0x7F)
+        if k == 0:
+            raise ValueError("indefinite length")
+        if k > 4 or k > end - pos:
+            raise ValueError("length of length out of range")
+        n = 0
+        for i in range(k):
+            n = (n << 8) | p[pos + i]
+        pos += k
+    if n > <uint64_t>(end - pos):
+        raise ValueError("length runs past the end")
+    t.s = pos
+    t.e = pos + <Py_ssize_t>n
+    return 0
+
+
+cdef inline bytes _x_slice(const unsigned char* p, Py_ssize_t s, Py_ssize_t e):
+    return PyBytes_FromStringAndSize(<const char*>p + s, e - s)
+
+
+@cython.boundscheck(False)
+def split_certificate(bytes der not None):
+    """Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
+    -> (tbs, signatureAlgorithm DER, its OID contents, signature, version INTEGER contents or None,
+    serialNumber contents, issuer DER, issuer header length, subject DER, subject header length,
+    notBefore tag, contents, notAfter tag, contents, subjectPublicKeyInfo DER, [Extension DER, ...])."""
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
+    cdef _Tlv top, tbs, alg, sig, x, y, g, seq, ext
+    cdef _Tlv f[6]
+    cdef Py_ssize_t pos, q, i
+    cdef bytes alg_oid
+    cdef object version = None
+    cdef list extensions = []
+    _x_tlv(p, 0, n, &top)
+    if top.tag != 0x30 or top.e != n:
+        raise ValueError("not a single SEQUENCE")
+    _x_tlv(p, top.s, top.e, &tbs)
+    _x_tlv(p, tbs.e, top.e, &alg)
+    _x_tlv(p, alg.e, top.e, &sig)
+    if sig.e != top.e or tbs.tag != 0x30 or alg.tag != 0x30 or sig.tag != 0x03:
+        raise ValueError("not SEQUENCE { tbsCertificate, signatureAlgorithm, signature }")
+    if sig.s == sig.e or p[sig.s] != 0:
+        raise ValueError("signature BIT STRING has unused bits")
+    # tbsCertificate: [0] EXPLICIT version DEFAULT v1, then six fields, then optional ones
+    pos = tbs.s
+    if pos < tbs.e:
+        _x_tlv(p, pos, tbs.e, &x)
+        if x.tag == 0xA0:
+            if x.s == x.e:
+                raise ValueError("malformed version")
+            _x_tlv(p, x.s, x.e, &y)
+            if y.e != x.e or y.tag != 0x02:
+                raise ValueError("malformed version")
+            version = _x_slice(p, y.s, y.e)
+            pos = x.e
+    for i in range(6):
+        if pos >= tbs.e:
+            raise ValueError("tbsCertificate lacks serial, signature, issuer, validity, subject or key")
+        _x_tlv(p, pos, tbs.e, &f[i])
+        pos = f[i].e
+    if f[0].tag != 0x02 or f[1].tag != 0x30 or f[2].tag != 0x30 or f[3].tag != 0x30 or f[4].tag != 0x30 or f[5].tag != 0x30:
+        raise ValueError("tbsCertificate lacks serial, signature, issuer, validity, subject or key")
+    # RFC 5280 §4.1.1.2: the signed algorithm MUST be the outer one
+    if f[1].e - f[1].hdr != alg.e - alg.hdr or memcmp(p + f[1].hdr, p + alg.hdr, alg.e - alg.hdr) != 0:
+        raise ValueError("signatureAlgorithm differs from the tbsCertificate signature field")
+    if f[1].s == f[1].e:
+        raise ValueError("malformed AlgorithmIdentifier")
+    _x_tlv(p, f[1].s, f[1].e, &x)
+    if x.tag != 0x06:
+        raise ValueError("malformed AlgorithmIdentifier")
+    alg_oid = _x_slice(p, x.s, x.e)
+    pos = x.e
+    while pos < f[1].e:  # the parameters: well-formed TLVs
+        _x_tlv(p, pos, f[1].e, &y)
+        pos = y.e
+    # Validity ::= SEQUENCE { notBefore Time, notAfter Time }
+    if f[3].s == f[3].e:
+        raise ValueError("validity is not two times")
+    _x_tlv(p, f[3].s, f[3].e, &x)
+    if x.e == f[3].e:
+        raise ValueError("validity is not two times")
+    _x_tlv(p, x.e, f[3].e, &y)
+    if y.e != f[3].e:
+        raise ValueError("validity is not two times")
+    # [1] issuerUniqueID, [2] subjectUniqueID, [3] EXPLICIT Extensions
+    pos = f[5].e
+    while pos < tbs.e:
+        _x_tlv(p, pos, tbs.e, &g)
+        pos = g.e
+        if g.tag != 0xA3:
+            continue
+        if g.s == g.e:
+            raise ValueError("extensions is not a SEQUENCE")
+        _x_tlv(p, g.s, g.e, &seq)
+        if seq.e != g.e or seq.tag != 0x30:
+            raise ValueError("extensions is not a SEQUENCE")
+        q = seq.s
+        while q < seq.e:
+            _x_tlv(p, q, seq.e, &ext)
+            extensions.append(_x_slice(p, ext.hdr, ext.e))
+            q = ext.e
+    return (_x_slice(p, tbs.hdr, tbs.e), _x_slice(p, alg.hdr, alg.e), alg_oid, _x_slice(p, sig.s + 1, sig.e),
+            version, _x_slice(p, f[0].s, f[0].e),
+            _x_slice(p, f[2].hdr, f[2].e), f[2].s - f[2].hdr, _x_slice(p, f[4].hdr, f[4].e), f[4].s - f[4].hdr,
+            x.tag, _x_slice(p, x.s, x.e), y.tag, _x_slice(p, y.s, y.e),
+            _x_slice(p, f[5].hdr, f[5].e), extensions)
+
+
+from fastattest import _der as _pyder  # OID text and directory strings: one implementation, there
+
+
+@cython.boundscheck(False)
+def split_name(bytes der not None, Py_ssize_t header):
+    """RFC 5280 §4.1.2.4 Name (``der`` the whole SEQUENCE, its contents from ``header``) -> RDNs
+    of (OID, text) pairs, each RDN's attributes sorted: what ``_der.parse_name`` returns, with
+    the same refusals (ValueError), the TLV walk compiled."""
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
+    cdef Py_ssize_t pos = header, apos
+    cdef _Tlv rdn, atv, o, v
+    cdef list rdns = [], attrs
+    if header < 0 or header > n:
+        raise ValueError("name header out of range")
+    oid, decode_string, unique_identifier = _pyder.oid, _pyder.decode_string, _pyder._X500_UNIQUE_IDENTIFIER
+    while pos < n:
+        _x_tlv(p, pos, n, &rdn)
+        if rdn.tag != 0x31:
+            raise ValueError("a RelativeDistinguishedName is not a SET")
+        attrs = []
+        apos = rdn.s
+        while apos < rdn.e:  # AttributeTypeAndValue ::= SEQUENCE { type OID, value ANY }
+            _x_tlv(p, apos, rdn.e, &atv)
+            _x_tlv(p, atv.s, atv.e, &o)
+            if atv.tag != 0x30 or o.tag != 0x06 or o.e >= atv.e:
+                raise ValueError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
+            _x_tlv(p, o.e, atv.e, &v)
+            if v.e != atv.e:
+                raise ValueError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
+            kind = oid(_x_slice(p, o.s, o.e))
+            if v.tag == 0x03 and kind == unique_identifier:  # a BIT STRING
+                value = _x_slice(p, v.s, v.e).hex()
+            else:
+                value = decode_string(v.tag, _x_slice(p, v.s, v.e))
+            attrs.append((kind, value))
+            apos = atv.e
+        if not attrs:
+            raise ValueError("an empty RelativeDistinguishedName")
+        if len(attrs) > 1:
+            attrs.sort()
+        rdns.append(tuple(attrs))
+        pos = rdn.e
+    return tuple(rdns)
