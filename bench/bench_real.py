@@ -96,13 +96,15 @@ def _timed_over(benchmark: Any, runners: list[Callable[[], Any]]) -> None:
 # ------------------------------------------------------------------ new device
 
 
-@pytest.mark.parametrize("lib", REG_LIBS)
-@pytest.mark.parametrize("fmt", corpora.FORMATS)
+# python-fido2 2.x has no android-key verifier: that pair is not measured (the report says n/a)
+NEW_DEVICE_CASES = [(fmt, lib) for fmt in corpora.FORMATS for lib in REG_LIBS
+                    if not (lib == "python-fido2" and fmt == "android-key")]
+
+
+@pytest.mark.parametrize(("fmt", "lib"), NEW_DEVICE_CASES)
 def test_new_device(benchmark: Any, fmt: str, lib: str) -> None:
     benchmark.group = f"new device {fmt}"
     benchmark.extra_info.update(kind="new-device", case=fmt, lib=lib, roots=True)
-    if lib == "python-fido2" and fmt == "android-key":
-        pytest.skip("n/a: python-fido2 2.x has no android-key verifier")
     corpus = corpora.corpus(fmt)
     make = registration_runner(lib, corpus)
     first = make(corpus.take(1)[0])  # the intermediate and root are seen here, before timing
