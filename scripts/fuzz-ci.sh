@@ -27,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECS=${FUZZ_CI_SECONDS:-30}
-TARGETS=${FUZZ_CI_TARGETS:-"cbor auth_data cose tpm client_data"}
+TARGETS=${FUZZ_CI_TARGETS:-"cbor auth_data cose tpm client_data x509"}
 JOBS=${FUZZ_CI_JOBS:-2}
 WORK=$(mktemp -d /tmp/fastattest-fuzz-ci.XXXXXX)
 T0=$(date +%s)
