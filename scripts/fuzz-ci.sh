@@ -190,7 +190,7 @@ done
 say "fuzzing done in $(( $(date +%s) - T0 )) s"
 if [ -n "$SAN_PID" ]; then
   if wait "$SAN_PID"; then
-    grep -aE '^(sanitized core|[0-9]+ passed|[a-z_]+: [0-9]+ inputs|sanitize: )' "$WORK/sanitize.log"
+    grep -aE '^(sanitized core|[0-9]+ passed|[a-z0-9_]+: [0-9]+ inputs|sanitize: )' "$WORK/sanitize.log"
   else
     tail -80 "$WORK/sanitize.log" >&2
     status=1
