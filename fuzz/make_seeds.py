@@ -3,15 +3,18 @@ deterministic software-authenticator contexts (fuzz/_cases.py).
 
     python fuzz/make_seeds.py [OUT]        (default fuzz/corpus; git-ignored)
 
-One directory per target (cbor, auth_data, cose, tpm, client_data, register, verify); files are
+One directory per target (cbor, auth_data, cose, tpm, client_data, x509, register, verify); files are
 named by the SHA-1 of their content, so re-running only adds. Past findings in fuzz/regressions/
 are seeds too.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import importlib.util
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -23,7 +26,8 @@ import cbor2  # noqa: E402
 from _cases import contexts, encode_case, parse_auth_data_loose, unb64  # noqa: E402
 
 VECTORS = HERE.parent / "tests" / "vectors"
-TARGETS = ("cbor", "auth_data", "cose", "tpm", "client_data", "register", "verify")
+TARGETS = ("cbor", "auth_data", "cose", "tpm", "client_data", "x509", "register", "verify")
+ROOTS = HERE.parent / "fastattest" / "roots"
 
 
 def _cbor_vectors() -> list[bytes]:
@@ -39,9 +43,60 @@ def _cbor_vectors() -> list[bytes]:
     return out
 
 
+def _x5c(attestation_object: bytes) -> list[bytes]:
+    try:
+        st = cbor2.loads(attestation_object).get("attStmt")
+    except Exception:  # noqa: BLE001 - the must-fail vectors
+        return []
+    x5c = st.get("x5c") if isinstance(st, dict) else None
+    return [c for c in x5c if isinstance(c, bytes)] if isinstance(x5c, list) else []
+
+
+def _certificates() -> set[bytes]:
+    """The repository's DER certificates: the bundled roots (PEM) and the x5c of every recorded
+    registration (tests/vectors/**/*.json, tests/vectors/certificates/ among them), deduplicated."""
+    ders: set[bytes] = set()
+    for pem in sorted(ROOTS.glob("*.pem")):
+        for block in re.findall(rb"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem.read_bytes(), re.S):
+            ders.add(base64.b64decode(b"".join(block.split())))
+    for path in sorted(VECTORS.rglob("*.json")):
+        try:
+            ao = json.loads(path.read_text("utf-8"))["response"]["response"]["attestationObject"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(ao, str):
+            ders.update(_x5c(unb64(ao)))
+    return ders
+
+
+def _x509_seeds(ders: set[bytes]) -> set[bytes]:
+    """Selector 0x00 + certificate (whole, and truncated inside the header, the issuer, the middle
+    and the signature), selector 0x01 + header length + each issuer and subject Name. The names
+    are found with the pure-Python DER reader (no compiled core needed to write seeds)."""
+    spec = importlib.util.spec_from_file_location("_seed_der", HERE.parent / "fastattest" / "_der.py")
+    der_reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(der_reader)  # type: ignore[union-attr]
+    out: set[bytes] = set()
+    for der in ders:
+        out.add(b"\x00" + der)
+        for cut in (4, 40, len(der) // 2, len(der) - 1):
+            out.add(b"\x00" + der[:cut])
+        try:
+            _, s, e = der_reader.tlv(der, 0, len(der))
+            _, s, e = der_reader.tlv(der, s, e)  # tbsCertificate
+            fields = der_reader.children(der, s, e)
+        except ValueError:
+            continue
+        fields = fields[1:] if fields and fields[0][0] == 0xA0 else fields
+        for _, h, cs, ce in (fields[2:3] + fields[4:5]):  # issuer, subject
+            out.add(b"\x01" + bytes([cs - h]) + der[h:ce])
+    return out
+
+
 def seeds() -> dict[str, set[bytes]]:
     s: dict[str, set[bytes]] = {t: set() for t in TARGETS}
     regs, auths = contexts()
+    x5c = _certificates()  # plus the software authenticators' chains, below
     for i, c in enumerate(regs):
         ao, cdj = c.attestation_object, c.client_data_json
         s["register"].add(encode_case(i, ao, cdj, 1))
@@ -69,6 +124,7 @@ def seeds() -> dict[str, set[bytes]]:
             if isinstance(st.get("certInfo"), bytes):
                 s["tpm"].add(b"\x01" + st["certInfo"])
             s["cbor"].add(cbor2.dumps(st, canonical=True))
+            x5c.update(_x5c(ao))
     for i, c in enumerate(auths):
         r = c.response["response"]
         ad, cdj, sig = unb64(r["authenticatorData"]), unb64(r["clientDataJSON"]), unb64(r["signature"])
@@ -80,6 +136,7 @@ def seeds() -> dict[str, set[bytes]]:
         s["client_data"].add(b"\x00" + cdj)
         s["client_data"].add(b"\x01" + json.dumps(c.response).encode())
     s["cbor"].update(_cbor_vectors())
+    s["x509"].update(_x509_seeds(x5c))
     for target, items in regressions().items():
         s[target].update(items)
     return s

@@ -27,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECS=${FUZZ_CI_SECONDS:-30}
-TARGETS=${FUZZ_CI_TARGETS:-"cbor auth_data cose tpm client_data"}
+TARGETS=${FUZZ_CI_TARGETS:-"cbor auth_data cose tpm client_data x509"}
 JOBS=${FUZZ_CI_JOBS:-2}
 WORK=$(mktemp -d /tmp/fastattest-fuzz-ci.XXXXXX)
 T0=$(date +%s)
@@ -190,7 +190,7 @@ done
 say "fuzzing done in $(( $(date +%s) - T0 )) s"
 if [ -n "$SAN_PID" ]; then
   if wait "$SAN_PID"; then
-    grep -aE '^(sanitized core|[0-9]+ passed|[a-z_]+: [0-9]+ inputs|sanitize: )' "$WORK/sanitize.log"
+    grep -aE '^(sanitized core|[0-9]+ passed|[a-z0-9_]+: [0-9]+ inputs|sanitize: )' "$WORK/sanitize.log"
   else
     tail -80 "$WORK/sanitize.log" >&2
     status=1

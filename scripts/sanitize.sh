@@ -45,19 +45,19 @@ assert c.__file__.startswith(sys.argv[1]), c.__file__
 assert hasattr(ctypes.CDLL(None), "__asan_init"), "the ASan runtime is not loaded"
 print("sanitized core:", c.__file__)' "$DIR" || die "the sanitized core is not the one imported"
 
-CORE_TESTS="tests/test_cbor.py tests/test_cbor_tolerance.py tests/test_auth_data.py tests/test_cose.py tests/test_ec_point.py tests/test_der.py tests/test_core_fuzz.py tests/test_base64.py tests/test_client_data.py tests/test_client_data_json.py tests/test_envelope.py"
+CORE_TESTS="tests/test_cbor.py tests/test_cbor_tolerance.py tests/test_auth_data.py tests/test_cose.py tests/test_ec_point.py tests/test_der.py tests/test_x509_split.py tests/test_core_fuzz.py tests/test_base64.py tests/test_client_data.py tests/test_client_data_json.py tests/test_envelope.py"
 for t in tests/test_tpm_core.py tests/test_tpm.py tests/test_catalogue.py tests/test_differential.py; do
   [ -f "$t" ] && CORE_TESTS="$CORE_TESTS $t"
 done
 "$PY" -m pytest -q -p no:cacheprovider -x $CORE_TESTS
 
 "$PY" fuzz/make_seeds.py fuzz/corpus >/dev/null
-for t in cbor auth_data cose tpm client_data register verify; do
+for t in cbor auth_data cose tpm client_data x509 register verify; do
   "$PY" fuzz/replay.py "$t" "fuzz/corpus/$t" 2>&1 | grep -v '^INFO: Instrumenting'
 done
 # and a few seconds of real fuzzing of the byte-level core targets under the sanitizers
 # (SANITIZE_FUZZ_SECONDS=0 skips it: scripts/fuzz-ci.sh fuzzes a clang ASan build with coverage)
-[ "${SANITIZE_FUZZ_SECONDS:-15}" = 0 ] || for t in cbor auth_data cose tpm client_data; do
+[ "${SANITIZE_FUZZ_SECONDS:-15}" = 0 ] || for t in cbor auth_data cose tpm client_data x509; do
   "$PY" "fuzz/fuzz_$t.py" "fuzz/corpus/$t" -max_total_time="${SANITIZE_FUZZ_SECONDS:-15}" -timeout=10 \
     -rss_limit_mb=0 -artifact_prefix="$DIR/fuzz/" -print_final_stats=1 2>&1 \
     | grep -E '^stat::number_of_executed_units|ERROR|SUMMARY' | sed "s/^/$t: /"
