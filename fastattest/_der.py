@@ -13,6 +13,10 @@ from functools import lru_cache
 __all__ = ["DerError", "tlv", "children", "oid", "integer", "parse_time", "parse_name", "decode_string"]
 
 
+#: no OID in a certificate comes near this (the longest registered ones are under 40 bytes)
+MAX_OID = 128
+
+
 class DerError(ValueError):
     """The bytes are not the DER structure expected here."""
 
@@ -56,6 +60,8 @@ def oid(body: bytes) -> str:
     certificate, so each distinct encoding is converted once."""
     if not body or body[-1] & 0x80:
         raise DerError("malformed OBJECT IDENTIFIER")
+    if len(body) > MAX_OID:  # decoding one huge arc costs time quadratic in its length
+        raise DerError(f"OBJECT IDENTIFIER longer than {MAX_OID} bytes")
     arcs: list[int] = []
     value = 0
     for b in body:
