@@ -72,6 +72,14 @@ def _hints(hints: Any) -> list[str]:
     return out
 
 
+def _add_extensions(ext: dict[str, Any], extensions: Mapping[str, Any] | None) -> None:
+    """The caller's extension inputs (§5.7.1, JSON-ready values) over the ones set here."""
+    if extensions is not None:
+        if not isinstance(extensions, Mapping):
+            raise TypeError("extensions must be a mapping")
+        ext.update(extensions)
+
+
 def _appid(name: str, value: Any) -> str | None:
     """§10.1.1: the AppID is an https URL (FIDO AppID and Facet spec §3.1.2)."""
     if value is None:
@@ -205,10 +213,7 @@ def registration_options(
     appid = _appid("appid_exclude", appid_exclude)
     if appid is not None:
         ext["appidExclude"] = appid  # §10.1.2
-    if extensions is not None:
-        if not isinstance(extensions, Mapping):
-            raise TypeError("extensions must be a mapping")
-        ext.update(extensions)
+    _add_extensions(ext, extensions)
     challenge = _challenge(challenge)
     options: dict[str, Any] = {
         "rp": {"id": rp_id, "name": rp_name},
@@ -256,10 +261,7 @@ def authentication_options(
     ext: dict[str, Any] = {}
     if app is not None:
         ext["appid"] = app  # §10.1.1
-    if extensions is not None:
-        if not isinstance(extensions, Mapping):
-            raise TypeError("extensions must be a mapping")
-        ext.update(extensions)
+    _add_extensions(ext, extensions)
     timeout = _timeout(timeout_ms)
     challenge = _challenge(challenge)
     options: dict[str, Any] = {
