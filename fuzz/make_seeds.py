@@ -27,7 +27,21 @@ from _cases import contexts, encode_case, parse_auth_data_loose, unb64  # noqa: 
 
 VECTORS = HERE.parent / "tests" / "vectors"
 TARGETS = ("cbor", "auth_data", "cose", "tpm", "client_data", "x509", "register", "verify")
-ROOTS = HERE.parent / "fastattest" / "roots"
+
+
+def _package_path(rel: str) -> Path:
+    """A file of the fastattest package: the source tree's, else the installed one's (the tests
+    run against an installed wheel from a copy without fastattest/); found without importing it."""
+    local = HERE.parent / "fastattest" / rel
+    if local.exists():
+        return local
+    spec = importlib.util.find_spec("fastattest")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("make_seeds: fastattest is neither beside fuzz/ nor installed")
+    return Path(list(spec.submodule_search_locations)[0]) / rel
+
+
+ROOTS = _package_path("roots")
 
 
 def _cbor_vectors() -> list[bytes]:
@@ -73,7 +87,7 @@ def _x509_seeds(ders: set[bytes]) -> set[bytes]:
     """Selector 0x00 + certificate (whole, and truncated inside the header, the issuer, the middle
     and the signature), selector 0x01 + header length + each issuer and subject Name. The names
     are found with the pure-Python DER reader (no compiled core needed to write seeds)."""
-    spec = importlib.util.spec_from_file_location("_seed_der", HERE.parent / "fastattest" / "_der.py")
+    spec = importlib.util.spec_from_file_location("_seed_der", _package_path("_der.py"))
     der_reader = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(der_reader)  # type: ignore[union-attr]
     out: set[bytes] = set()
