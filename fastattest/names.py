@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from .errors import MetadataError
 from .metadata import MetadataEntry
+from .metadata.sources.cache import read_capped
 from .types import MetadataSource
 
 __all__ = ["authenticator_name", "provider_name", "load_provider_names", "default_path", "PROVIDER_LIST_URL"]
@@ -65,7 +67,10 @@ def parse_provider_list(data: Any) -> dict[UUID, str]:
     if isinstance(data, (bytes, bytearray, str)):
         if len(data) > MAX_LIST_BYTES:
             raise ValueError(f"the provider list is larger than {MAX_LIST_BYTES} bytes")
-        data = json.loads(data)
+        try:
+            data = json.loads(data)
+        except RecursionError:
+            raise ValueError("the provider list nests too deeply to be a list of names") from None
     if not isinstance(data, Mapping):
         raise ValueError("the provider list is not a JSON object of AAGUID -> {name}")
     out: dict[UUID, str] = {}
@@ -92,7 +97,10 @@ def load_provider_names(source: str | os.PathLike[str] | Mapping[str, Any] | Non
     elif isinstance(source, Mapping):
         table = parse_provider_list(source)
     elif isinstance(source, (str, os.PathLike)):
-        table = parse_provider_list(Path(source).read_bytes())
+        raw = read_capped(Path(source), MAX_LIST_BYTES, "the passkey provider list")  # never read whole
+        if raw is None:
+            raise FileNotFoundError(f"{source} does not exist")
+        table = parse_provider_list(raw)
     else:
         raise TypeError("source must be a path, a mapping or None")
     with _lock:
@@ -109,8 +117,11 @@ def _table() -> dict[UUID, str]:
                 table: dict[UUID, str] = {}
                 if path:
                     try:
-                        table = parse_provider_list(Path(path).read_bytes())
-                    except (OSError, ValueError) as exc:  # a display aid: never fail a ceremony over it
+                        raw = read_capped(Path(path), MAX_LIST_BYTES, "the passkey provider list")  # never read whole
+                        if raw is None:
+                            raise FileNotFoundError(f"{path} does not exist")
+                        table = parse_provider_list(raw)
+                    except (OSError, ValueError, MetadataError) as exc:  # a display aid: never fail a ceremony over it
                         warnings.warn(f"cannot read the passkey provider list {path}: {exc}", UserWarning, stacklevel=3)
                 _names = table
     return _names
@@ -142,13 +153,12 @@ def fetch_provider_list(url: str = PROVIDER_LIST_URL, path: str | os.PathLike[st
     """Download the community provider list (``fastattest names fetch``), check that it parses,
     and write it to ``path`` (default ``default_path()``) atomically. Returns (path, names)."""
     import tempfile
-    import urllib.request
+
+    from .metadata.http import download
 
     if not url.startswith("https://"):
         raise ValueError("the provider list URL must be https://")
-    request = urllib.request.Request(url, headers={"User-Agent": "fastattest"})
-    with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - https only, checked above
-        data = resp.read(MAX_LIST_BYTES + 1)
+    data = download(url, timeout, limit=MAX_LIST_BYTES, accept="application/json")  # one overall deadline, capped
     count = len(parse_provider_list(data))  # refuses a list that is not one
     target = Path(path) if path is not None else default_path()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -314,7 +314,7 @@ def read_state(state: Any, kind: str, rp_id: str, now: float) -> State:
 
         try:
             state = json.loads(state)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise VerificationError("state.malformed", "the ceremony state is not JSON") from None
     if not isinstance(state, Mapping):
         raise TypeError("state must be the dict returned by registration_options() / authentication_options()")

@@ -457,6 +457,9 @@ class RelyingParty:
         owner = credential.user_handle
         if st.user_id is not None and owner is not None and not hmac.compare_digest(owner, st.user_id):
             raise VerificationError("state.user_handle_mismatch", "the credential belongs to another user than the one signing in")
+        # ... and a userHandle the response carries must be that user's (§7.2 step 6)
+        if st.user_id is not None and env.user_handle is not None and not hmac.compare_digest(env.user_handle, st.user_id):
+            raise VerificationError("state.user_handle_mismatch", "userHandle is not the user the sign-in was started for")
         # ... and a discoverable sign-in's userHandle (present, §7.2 step 6) must be the credential's user
         if st.allow is None and st.user_id is None:
             if env.user_handle is None:

@@ -323,6 +323,35 @@ def test_state_discoverable_sign_in_user_handle() -> None:
     assert e.value.code == "state.user_handle_mismatch"
 
 
+
+def test_state_user_identified_first_userhandle_must_be_that_user() -> None:
+    """§7.2 step 6: with the user identified before the ceremony, a userHandle in the response
+    must be that user's, whether or not the stored credential records its owner."""
+    rp = party()
+    auth = sa.SoftAuthenticator("none")
+    cred, _ = registered(rp, auth)
+    foreign = Credential(credential_id=cred.credential_id, public_key=cred.public_key, sign_count=cred.sign_count)
+    for stored in (cred, foreign):  # the owner recorded (USER), and not recorded (another library's row)
+        options, state = rp.authentication_options(user_id=USER)  # no allowCredentials
+        ch = b64(options["challenge"])
+        with pytest.raises(VerificationError) as e:
+            rp.verify(auth.get(RP_ID, ORIGIN, ch, cred.credential_id, user_handle=b"mallory"), credential=stored, state=state)
+        assert e.value.code == "state.user_handle_mismatch"
+        options, state = rp.authentication_options(user_id=USER)
+        ok = rp.verify(auth.get(RP_ID, ORIGIN, b64(options["challenge"]), cred.credential_id, user_handle=USER),
+                       credential=stored, state=state)
+        assert ok.user_handle == USER
+
+
+def test_state_that_is_not_json_is_refused_with_a_code() -> None:
+    rp = party()
+    auth = sa.SoftAuthenticator("none")
+    cred, _ = registered(rp, auth)
+    for state in ("[" * 200_000, "{", b"\xff"):
+        with pytest.raises(VerificationError) as e:
+            rp.verify(auth.get(RP_ID, ORIGIN, b"c" * 32, cred.credential_id), credential=cred, state=state)
+        assert e.value.code == "state.malformed"
+
 # ---- AppID (§10.1.1, §10.1.2) -------------------------------------------------------------------
 def legacy_u2f_credential() -> tuple[sa.SoftAuthenticator, Credential]:
     """A credential registered through the old U2F API: its rpIdHash is SHA-256 of the AppID."""

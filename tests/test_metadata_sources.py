@@ -253,6 +253,30 @@ def test_trickling_server_hits_the_fetch_deadline(server: Server, tmp_path: Path
     assert not (tmp_path / md.CACHE_FILE).exists()
 
 
+
+def test_a_connection_opened_after_the_deadline_is_cut(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline fires while the connection is still being opened (slow DNS, a dead first
+    address): once connected, the watchdog must not let a trickling answer run on."""
+    url = server.serve("/", trickle_headers)
+    real = socket.create_connection
+
+    def slow(*a: object, **kw: object) -> socket.socket:
+        time.sleep(1.3)  # past the 1 s deadline
+        return real(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "create_connection", slow)
+    t = time.perf_counter()
+    with pytest.raises(MetadataError) as info:
+        MetadataStore.fetch(url, cache_dir=tmp_path, root_certificate=root_pem(), now=NOW, timeout=1)
+    elapsed = time.perf_counter() - t
+    assert info.value.code == "metadata.fetch_failed" and "deadline" in info.value.message
+    assert elapsed < 4, elapsed  # before: the trickle ran on for 15 s and more
+
+
+def test_a_rollback_mark_nested_too_deep_is_malformed_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / cache.MARK_FILE).write_bytes(b"[" * 4000)
+    assert code_of(cache.read_mark, tmp_path) == "metadata.malformed"
+
 def test_x5u_download_shares_the_deadline(server: Server, tmp_path: Path) -> None:
     server.serve("/chain.pem", trickle_body)
     url = server.serve("/", blob(header={"x5c": None, "x5u": server.base + "/chain.pem"}))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import mds_pki
-from fastattest import Credential, MetadataStore, authenticator_name, cli, names
+from fastattest import Credential, MetadataError, MetadataStore, authenticator_name, cli, names
 
 ICLOUD = "fbfc3007-154e-4ecc-8c0b-6e020557d7bd"  # an AAGUID a synced provider uses (no attestation)
 KEY = "01020304-0506-0708-090a-0b0c0d0e0f10"
@@ -75,6 +75,21 @@ def test_unreadable_list_warns_and_names_nothing(monkeypatch: pytest.MonkeyPatch
     with pytest.warns(UserWarning, match="cannot read"):
         assert authenticator_name(ICLOUD) is None
 
+
+
+def test_a_hostile_list_neither_crashes_nor_is_read_whole(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 5000)
+    with pytest.raises(ValueError):
+        names.parse_provider_list(deep.read_bytes())
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as f:  # sparse: larger than the cap, nothing written
+        f.truncate(names.MAX_LIST_BYTES + 1)
+    for path, why in ((deep, "nests too deeply"), (huge, "more than")):
+        monkeypatch.setattr(names, "_names", None)  # read the list again, from the variable
+        monkeypatch.setenv(names.ENV_VAR, str(path))
+        with pytest.warns(UserWarning, match=why):
+            assert authenticator_name(ICLOUD) is None
 
 def test_cli_lookup(provider_list: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import io

@@ -75,8 +75,22 @@ class _Watch:
                         pass
 
     def wrap(self, cls: type[http.client.HTTPConnection]) -> Any:
+        watch = self
+
+        class Watched(cls):  # type: ignore[valid-type, misc]  # cls is one of http.client's two classes
+            def connect(self) -> None:
+                # a connection still being opened (slow DNS, a dead first address, a redirect)
+                # when the deadline fires had no socket to shut down: check again once it has one
+                if watch.fired:
+                    raise TimeoutError("the download deadline passed")
+                super().connect()
+                with watch.lock:
+                    if watch.fired:
+                        self.sock.shutdown(socket.SHUT_RDWR)
+                        raise TimeoutError("the download deadline passed")
+
         def make(*args: Any, **kwargs: Any) -> http.client.HTTPConnection:
-            conn = cls(*args, **kwargs)
+            conn = Watched(*args, **kwargs)
             with self.lock:
                 self.connections.append(conn)
             return conn

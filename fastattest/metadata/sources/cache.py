@@ -104,7 +104,7 @@ def read_mark(directory: Path) -> int | None:
     try:
         value = json.loads(raw)
         no = value["no"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         raise MetadataError("metadata.malformed", f"the metadata rollback mark {directory / MARK_FILE} is not {{\"no\": N}}") from None
     if not isinstance(no, int) or isinstance(no, bool) or no < 0:
         raise MetadataError("metadata.malformed", f"the metadata rollback mark {directory / MARK_FILE} is not {{\"no\": N}}")
