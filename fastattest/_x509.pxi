@@ -138,17 +138,18 @@ from fastattest import _der as _pyder  # OID text and directory strings: one imp
 
 
 @cython.boundscheck(False)
-def split_name(bytes der not None, Py_ssize_t header):
+def split_name(bytes der not None, object header):
     """RFC 5280 §4.1.2.4 Name (``der`` the whole SEQUENCE, its contents from ``header``) -> RDNs
     of (OID, text) pairs, each RDN's attributes sorted: what ``_der.parse_name`` returns, with
     the same refusals (ValueError), the TLV walk compiled."""
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
-    cdef Py_ssize_t pos = header, apos
+    cdef Py_ssize_t pos, apos
     cdef _Tlv rdn, atv, o, v
     cdef list rdns = [], attrs
-    if header < 0 or header > n:
+    if type(header) is not int or not 0 <= header <= n:  # any int, however large: ValueError
         raise ValueError("name header out of range")
+    pos = header
     oid, decode_string, unique_identifier = _pyder.oid, _pyder.decode_string, _pyder._X500_UNIQUE_IDENTIFIER
     while pos < n:
         _x_tlv(p, pos, n, &rdn)

@@ -208,7 +208,8 @@ def _parse(der: bytes) -> CertInfo:
     # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
     # the compiled core splits it into the parts below (``_x509.pxi``), which are decoded here
     (tbs, outer_alg, alg_oid, signature, version_der, serial_der, issuer_der, issuer_header, subject_der,
-     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(der)
+     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(
+        der if type(der) is bytes else bytes(der))  # the core takes exact bytes; a subclass is as good
     version = 1
     if version_der is not None:  # [0] EXPLICIT Version DEFAULT v1
         version = _der.integer(version_der) + 1

@@ -178,3 +178,18 @@ def test_a_huge_object_identifier_is_refused_quickly() -> None:
     assert time.perf_counter() - start < 0.005
     longest = b"\x2a" + b"\x81" * (_der.MAX_OID - 2) + b"\x01"
     assert _der.oid(longest).startswith("1.2.")
+
+
+def test_split_name_refuses_any_out_of_range_header_with_value_error() -> None:
+    for header in (-1, 3, 2**63, 2**64, -(2**64), "1", 1.0, None):
+        with pytest.raises(ValueError):
+            _core.split_name(b"0\x00", header)  # type: ignore[arg-type]
+
+
+def test_a_bytes_subclass_certificate_loads_like_bytes() -> None:
+    class Der(bytes):
+        pass
+
+    der = CORPUS[0]
+    certificates.load.cache_clear()  # equal bytes would otherwise hit the cache, not the parser
+    assert certificates.load(Der(der)).tbs == certificates.load(der).tbs
