@@ -163,7 +163,7 @@ class CertInfo:
         if kind == "pss":
             try:
                 return _pss(self.signature_algorithm_der)[1]
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, TypeError):  # absent or malformed parameters (asn1crypto: Void)
                 return None
         return h
 

@@ -301,3 +301,18 @@ def test_inner_and_outer_signature_algorithms_must_match() -> None:
     with pytest.raises(VerificationError) as ei:
         certificates.load(bad)
     assert ei.value.code == "certificate.malformed"
+
+
+def test_pss_without_parameters_gives_no_hash_and_no_crash() -> None:
+    """RFC 4055 §3.1: RSASSA-PSS needs its parameters. A certificate (an anchor, whose own
+    signature is never checked) naming PSS without them must not crash path validation."""
+    import dataclasses
+
+    from fastattest import certificates as c
+    from softauthn import TestCA, der
+
+    info = c.load(der(TestCA(intermediate=False).root_cert))
+    pss_no_params = bytes.fromhex("300b06092a864886f70d01010a")
+    odd = dataclasses.replace(info, signature_algorithm="1.2.840.113549.1.1.10", signature_algorithm_der=pss_no_params)
+    assert odd.signature_hash is None
+    assert c.signed_by(odd, info.public_key) is False
