@@ -165,7 +165,7 @@ def _round(threads: int, calls: list[Callable[[], Any]]) -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("lib", ["fastattest", "py_webauthn"])
+@pytest.mark.parametrize("lib", ["fastattest", "py_webauthn", "floor"])
 @pytest.mark.parametrize("case", THREAD_CASES)
 def test_threads(benchmark: Any, case: str, lib: str, threads: int) -> None:
     benchmark.group = f"threads {case} {lib}"
@@ -180,7 +180,7 @@ def test_threads(benchmark: Any, case: str, lib: str, threads: int) -> None:
     else:
         corpus = corpora.corpus(case)
         make = registration_runner("fastattest-rp" if lib == "fastattest" else lib, corpus)
-        _check("fastattest-rp", make(corpus.take(1)[0])())
+        _check("fastattest-rp" if lib == "fastattest" else lib, make(corpus.take(1)[0])())
         calls = [make(d) for d in corpus.take(batch * rounds)]
     _round(threads, calls[:0])  # the pool's threads exist before timing
     chunks = iter([calls[k * batch:(k + 1) * batch] for k in range(rounds)])

@@ -80,6 +80,10 @@ def test_real_paths_threads_and_budget(tmp_path: Path) -> None:
          "stats": {"median": 8 * 200e-6}},
         {"extra_info": {"kind": "threads", "case": "packed", "lib": "fastattest", "threads": 2, "batch": 8},
          "stats": {"median": 8 * 110e-6}},
+        {"extra_info": {"kind": "threads", "case": "packed", "lib": "floor", "threads": 1, "batch": 8},
+         "stats": {"median": 8 * 160e-6}},
+        {"extra_info": {"kind": "threads", "case": "packed", "lib": "floor", "threads": 2, "batch": 8},
+         "stats": {"median": 8 * 100e-6}},
     ])
     rows, _ = report.load_rows(a)
     assert [r.kind for r in rows][:3] == ["new-device", "new-device", "new-key"]
@@ -94,8 +98,10 @@ def test_real_paths_threads_and_budget(tmp_path: Path) -> None:
     assert tgts["new device, packed: speed-up over py_webauthn (same root)"].value == pytest.approx(3.5)
     assert tgts["new device, apple: fastattest ÷ floor (ECDSA P-384 + SHA-256)"].holds is False  # 1.4x
     assert tgts["new key, ES256 assertion: fastattest ÷ floor (signature + SHA-256, key loaded)"].value == pytest.approx(80 / 70)
-    scal = tgts["threads, packed: 2 threads ÷ 1 thread, one RelyingParty"]
+    scal = tgts["threads, packed: 2 threads ÷ 1 thread, one RelyingParty (the floor's own: 1.60x)"]
     assert scal.value == pytest.approx(200 / 110) and scal.holds is True
+    assert "| packed | floor | 160 | 100 | 1.60x |" in report.threads_table(th)
+    assert "the floor's own: n/a" in next(t for t in tgts if t.startswith("threads, tpm-rsa"))  # no floor rows ran
     budget = next((t for t in tgts.values() if t.text.startswith("RelyingParty.register − verify_attestation")), None)
     assert budget is None  # only same-input (warm) rows count, and this pass has none
     assert "| new device: packed | 200 | 207 | 700 |" in report.real_table(rows)
