@@ -166,13 +166,41 @@ def public_key_from_cose(key: _core.CoseKey) -> PublicKey:
 def parse_cose_key(raw: bytes) -> _core.CoseKey:
     """Parse and validate COSE_Key bytes without keeping a ``cryptography`` key. An EC2 point
     is checked on its curve by the compiled core (``_ec.pxi``, ~0.1 us; building the key object
-    runs OpenSSL's check_key, a scalar multiplication, ~20 us). Other key types are validated
+    runs OpenSSL's check_key, a scalar multiplication, ~20 us). OKP and AKP keys are validated
     by building them. For attestation formats that never use the credential key (packed full,
-    fido-u2f, tpm, none), this is all registration needs (D20). Cached by the exact bytes."""
+    fido-u2f, tpm, none), this is all registration needs (D20). An RSA key is checked as its
+    build would check it (``check_rsa_public_numbers``). Cached by the exact bytes."""
     key = _core.parse_cose_key(raw)
-    if key.kty != KTY_EC2:
+    kty = key.kty
+    if kty == KTY_RSA:
+        # what building it would check, read off the bytes (~0.1 us; the build converts n and e
+        # to integers and asks OpenSSL for a key, ~2.5 us), so sign-in's build cannot refuse it
+        check_rsa_public_numbers(_present(key.n), _present(key.e))
+    elif kty != KTY_EC2:
         public_key_from_cose(key)  # validated by building it; ``load_cose_key`` keeps one when it is used
     return key
+
+
+def check_rsa_public_numbers(n: bytes, e: bytes) -> None:
+    """Refuse (``cose.invalid_key``) exactly the unsigned big-endian (n, e) for which
+    ``rsa.RSAPublicNumbers(e, n).public_key()`` raises, with its message: n >= 3, 3 <= e < n, e
+    odd (cryptography's ``check_public_key_components``; OpenSSL adds no check when it takes the
+    numbers). tests/test_cose_rsa_rules.py holds the two equal over random and edge-case (n, e).
+    The core (``_parse_cose``) already demands more of a COSE key: n of 2048 bits or more, e odd
+    below 2**256; this keeps registration and sign-in agreeing whatever the core demands."""
+    n = n.lstrip(b"\0")
+    e = e.lstrip(b"\0")
+    ln, le = len(n), len(e)
+    # equal lengths without leading zeros: byte order is numeric order
+    if ln == 0 or (ln == 1 and n[0] < 3):
+        reason = "n must be >= 3."
+    elif le == 0 or (le == 1 and e[0] < 3) or le > ln or (le == ln and e >= n):
+        reason = "e must be >= 3 and < n."
+    elif not e[-1] & 1:
+        reason = "e must be odd."
+    else:
+        return
+    raise VerificationError("cose.invalid_key", f"invalid public key: {reason}")
 
 
 @lru_cache(maxsize=4096)

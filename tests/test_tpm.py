@@ -166,6 +166,28 @@ def test_T02_rsa_exponent_zero_is_65537_only() -> None:
     assert refused(th.build(cred_exponent=3, tpm_exponent=0)) == "tpm.pubarea_mismatch"
 
 
+def test_T02_rsa_modulus_compared_as_an_integer() -> None:
+    """The modulus is compared as bytes without leading zeros, which is exactly integer
+    equality: a pubArea unique with leading zero bytes is the same modulus; any other
+    difference (a bit, a byte more or less, a trailing zero) is not."""
+    rnd = random.Random(3)
+    n = th.rsa_key(65537).public_key().public_numbers().n.to_bytes(256, "big")
+    key = _core.parse_cose_key(th.cose_key_for(th.rsa_key(65537)))
+    variants = [n, b"\0" + n, bytes(3) + n, n[1:], n + b"\0", b"\1" + n, n[:-1], b"", bytes(256)]
+    for _ in range(200):
+        v = bytearray(n)
+        v[rnd.randrange(len(v))] ^= 1 << rnd.randrange(8)
+        variants.append(bytes(rnd.randrange(3)) + bytes(v))
+    for unique in variants:
+        pub = _core.parse_tpm_public(th.pub_area_rsa(unique))
+        same = int.from_bytes(unique, "big") == int.from_bytes(key.n, "big")
+        if same:
+            tpm_format.check_pub_area_key(pub, key)
+        else:
+            assert _code(tpm_format.check_pub_area_key, pub, key) == "tpm.pubarea_mismatch"
+    assert sum(int.from_bytes(u, "big") == int.from_bytes(key.n, "big") for u in variants) == 3
+
+
 def _ec_point(att: th.TpmAttestation) -> tuple[bytes, bytes]:
     nums = att.credential_key.public_key().public_numbers()
     return nums.x.to_bytes(32, "big"), nums.y.to_bytes(32, "big")
@@ -771,3 +793,40 @@ def test_real_vector_registers_trusted_through_relying_party(vec: dict) -> None:
     # without the Microsoft root the same registration is refused under require_trusted
     rp = fastattest.RelyingParty(rp_id=vec["rp_id"], origins=[vec["origin"]], policy=fastattest.Policy(require_trusted=True))
     assert _code(rp.register, vec["response"], challenge=vectors.b64u_decode(vec["challenge"]), now=vectors.now(vec)) in ("policy.untrusted", "trust.no_anchors")
+
+
+def test_T08_a_passed_model_never_passes_what_was_not_checked() -> None:
+    """check_aik_certificate remembers a passed outcome by the extensions it reads (SAN, EKU,
+    basicConstraints, AAGUID extension), the authenticator's AAGUID and the extra vendors:
+    another machine of the same model is accepted without decoding them again, and a
+    certificate differing from a passed one in any of those is refused with its own code."""
+    key = th.rsa_key(65537, slot=1)
+    ext = b"\x04\x10" + th.AAGUID
+    conformance = {"san": th.tcg_directory_name(manufacturer="id:FFFFF1D0")}
+    passed = tpm_format._AIK_EXTENSIONS_PASSED
+    passed.clear()
+    for kw, vendors in (({"aaguid_ext": ext}, frozenset()), ({}, frozenset()), (conformance, frozenset({"FFFFF1D0"}))):
+        tpm_format.check_aik_certificate(th.aik_cert(key, **kw), th.AAGUID, vendors)
+    assert len(passed) == 3
+    tpm_format.check_aik_certificate(th.aik_cert(key, aaguid_ext=ext), th.AAGUID)  # a new machine, same model
+    assert len(passed) == 3
+    cases = [
+        ({"aaguid_ext": ext, "version1": True}, th.AAGUID, frozenset(), "certificate.version"),
+        ({"aaguid_ext": ext, "subject": x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aik")])}, th.AAGUID, frozenset(),
+         "tpm.aik_subject"),
+        ({"aaguid_ext": ext, "san_critical": False}, th.AAGUID, frozenset(), "tpm.aik_san"),
+        ({"aaguid_ext": ext, "san": None}, th.AAGUID, frozenset(), "tpm.aik_san"),
+        ({"aaguid_ext": ext, "san": th.tcg_directory_name(model=None)}, th.AAGUID, frozenset(), "tpm.aik_san"),
+        ({"aaguid_ext": ext, "eku": None}, th.AAGUID, frozenset(), "tpm.aik_eku"),
+        ({"aaguid_ext": ext, "eku": [ExtendedKeyUsageOID.SERVER_AUTH]}, th.AAGUID, frozenset(), "tpm.aik_eku"),
+        ({"aaguid_ext": ext, "ca": True}, th.AAGUID, frozenset(), "certificate.basic_constraints"),
+        ({"aaguid_ext": ext, "aaguid_critical": True}, th.AAGUID, frozenset(), "certificate.aaguid_extension"),
+        ({"aaguid_ext": b"\x04\x10" + bytes(16)}, th.AAGUID, frozenset(), "certificate.aaguid_mismatch"),
+        ({"aaguid_ext": ext}, bytes(16), frozenset(), "certificate.aaguid_mismatch"),  # the authenticator's AAGUID differs
+        (conformance, th.AAGUID, frozenset(), "tpm.aik_manufacturer"),  # passed only with the vendor allowed
+        (conformance, th.AAGUID, frozenset({"12345678"}), "tpm.aik_manufacturer"),
+    ]
+    for kw, aaguid, vendors, code in cases:
+        for _ in range(2):  # refusals are not remembered: the second one is checked again
+            assert _code(tpm_format.check_aik_certificate, th.aik_cert(key, **kw), aaguid, vendors) == code, kw
+    assert len(passed) == 3

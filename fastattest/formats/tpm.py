@@ -28,6 +28,9 @@ NAME_ALGS: dict[int, Callable[..., "hashlib._Hash"]] = {
     0x000D: hashlib.sha512,
 }
 
+#: nameAlg -> (the UINT16 that starts a Name, hash): the Name's prefix is not rebuilt per call
+_NAME_ALGS = {a: (a.to_bytes(2, "big"), h) for a, h in NAME_ALGS.items()}
+
 #: TPM_ECC_CURVE (Part 2 §6.4) -> COSE crv (RFC 9053 §7.1)
 TPM_CURVE_TO_COSE: dict[int, int] = {
     0x0003: algorithms.CRV_P256,  # TPM_ECC_NIST_P256
@@ -50,28 +53,32 @@ OID_TPM_VERSION = "2.23.133.2.3"
 OID_TCG_KP_AIK_CERTIFICATE = "2.23.133.8.3"
 
 _RSA_DEFAULT_EXPONENT = 65537  # TPMS_RSA_PARMS.exponent 0 means 2^16 + 1 (Part 2 §12.2.3.5)
+_KTY_RSA, _KTY_EC2 = algorithms.KTY_RSA, algorithms.KTY_EC2
 
 
 def verify(stmt: Statement, ctx: Context) -> StatementResult:
     """WebAuthn L3 §8.3 verification procedure; returns AttCA with x5c as the trust path."""
     # §8.3 syntax: {ver, alg, x5c, sig, certInfo, pubArea}; ECDAA was removed in L3
-    if "ecdaaKeyId" in stmt:
-        raise VerificationError("tpm.ecdaa_unsupported", "ECDAA attestation is not supported")
-    if not stmt.keys() <= _FIELDS:
-        extra = sorted(map(str, stmt.keys() - _FIELDS))
-        raise VerificationError("format.statement_malformed", f"unexpected tpm statement keys {extra}")
-    missing = _FIELDS - stmt.keys()
-    if missing:
+    if stmt.keys() != _FIELDS:  # exactly those keys (one comparison) or find out what is wrong
+        if "ecdaaKeyId" in stmt:
+            raise VerificationError("tpm.ecdaa_unsupported", "ECDAA attestation is not supported")
+        if not stmt.keys() <= _FIELDS:
+            extra = sorted(map(str, stmt.keys() - _FIELDS))
+            raise VerificationError("format.statement_malformed", f"unexpected tpm statement keys {extra}")
+        missing = _FIELDS - stmt.keys()
         raise VerificationError("tpm.missing_field", f"tpm statement lacks {', '.join(sorted(missing))}")  # T01, T07
     if type(stmt["ver"]) is not str or stmt["ver"] != "2.0":
         raise VerificationError("tpm.invalid_version", f'tpm statement ver is {stmt["ver"]!r}, not "2.0"')  # T01
     alg = stmt["alg"]
-    if type(alg) is not int or alg not in ALG_HASH:
+    extra_hash = ALG_HASH.get(alg) if type(alg) is int else None
+    if extra_hash is None:
         raise VerificationError("tpm.invalid_alg", f"tpm alg {alg!r} is not a supported COSE signature algorithm with a hash")  # T05
     sig, cert_info_raw, pub_area_raw = stmt["sig"], stmt["certInfo"], stmt["pubArea"]
-    for name, value in (("sig", sig), ("certInfo", cert_info_raw), ("pubArea", pub_area_raw)):
-        if type(value) is not bytes or not value:
-            raise VerificationError("tpm.invalid_field", f"tpm {name} is not a non-empty byte string")  # T01
+    if not (type(sig) is bytes and sig and type(cert_info_raw) is bytes and cert_info_raw
+            and type(pub_area_raw) is bytes and pub_area_raw):
+        for name, value in (("sig", sig), ("certInfo", cert_info_raw), ("pubArea", pub_area_raw)):
+            if type(value) is not bytes or not value:
+                raise VerificationError("tpm.invalid_field", f"tpm {name} is not a non-empty byte string")  # T01
 
     # §8.3 step 2: pubArea parameters and unique identify the credential public key (T02, T09, T10)
     pub_area = _core.parse_tpm_public(pub_area_raw)  # T03
@@ -84,13 +91,13 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
     if cert_info.type != TPM_ST_ATTEST_CERTIFY:  # defence in depth: the parser refuses it already
         raise VerificationError("tpm.certinfo_type", f"certInfo type 0x{cert_info.type:04x} is not TPM_ST_ATTEST_CERTIFY")
     # extraData = H_alg(authenticatorData || clientDataHash)  (T05)
-    if cert_info.extra_data != ALG_HASH[alg](ctx.signed_data).digest():
+    if cert_info.extra_data != extra_hash(ctx.signed_data).digest():
         raise VerificationError("tpm.extra_data_mismatch", "certInfo extraData is not the hash of authenticatorData and clientDataHash")
     # attested.name = nameAlg (UINT16) || H_nameAlg(pubArea)  (Part 1 §16; T06)
-    name_hash = NAME_ALGS.get(pub_area.name_alg)
-    if name_hash is None:
+    name_alg = _NAME_ALGS.get(pub_area.name_alg)
+    if name_alg is None:
         raise VerificationError("tpm.unsupported_name_alg", f"pubArea nameAlg 0x{pub_area.name_alg:04x} is not SHA-1/256/384/512")
-    if cert_info.attested_name != pub_area.name_alg.to_bytes(2, "big") + name_hash(pub_area_raw).digest():
+    if cert_info.attested_name != name_alg[0] + name_alg[1](pub_area_raw).digest():
         raise VerificationError("tpm.name_mismatch", "certInfo attested name is not the Name of pubArea")
 
     # x5c present; sig over certInfo by the aikCert key with alg (T07)
@@ -113,19 +120,23 @@ def _extra_vendors(ctx: Context) -> frozenset[str]:
 
 def check_pub_area_key(pub_area: _core.TpmPublic, key: _core.CoseKey) -> None:
     """pubArea parameters+unique must be the credential public key (§8.3 step 2)."""
-    if key.kty == algorithms.KTY_RSA:
+    kty = key.kty
+    if kty == _KTY_RSA:
         if pub_area.type != TPM_ALG_RSA:
             raise VerificationError("tpm.pubarea_mismatch", "credential key is RSA but pubArea is not")
-        # both big-endian; compare as integers (a TPM exponent of 0 means 65537; T10)
+        # both big-endian; equal as integers (a TPM exponent of 0 means 65537; T10)
         exponent = pub_area.exponent or _RSA_DEFAULT_EXPONENT
-        if pub_area.unique is None or key.n is None or key.e is None:  # the core sets them for RSA
+        unique, n, e = pub_area.unique, key.n, key.e
+        if unique is None or n is None or e is None:  # the core sets them for RSA
             raise VerificationError("tpm.pubarea_mismatch", "pubArea or the credential key lacks the RSA modulus")
-        if int.from_bytes(pub_area.unique, "big") != int.from_bytes(key.n, "big"):
+        # two big-endian byte strings are the same integer iff they are equal without their
+        # leading zero bytes: no 256-byte integer conversions
+        if unique.lstrip(b"\0") != n.lstrip(b"\0"):
             raise VerificationError("tpm.pubarea_mismatch", "pubArea RSA modulus differs from the credential key")
-        if exponent != int.from_bytes(key.e, "big"):
+        if exponent != int.from_bytes(e, "big"):
             raise VerificationError("tpm.pubarea_mismatch", "pubArea RSA exponent differs from the credential key")
         return
-    if key.kty == algorithms.KTY_EC2:
+    if kty == _KTY_EC2:
         if pub_area.type != TPM_ALG_ECC:
             raise VerificationError("tpm.pubarea_mismatch", "credential key is EC2 but pubArea is not ECC")
         crv = None if pub_area.curve_id is None else TPM_CURVE_TO_COSE.get(pub_area.curve_id)
@@ -145,11 +156,40 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
     """WebAuthn L3 §8.3.1 TPM attestation certificate (aikCert) requirements (T08).
 
     Cached per (certificate, AAGUID, extra vendors): a certificate seen before costs a lookup.
+    Every machine has its own AIK, so that cache misses for a new device; but past the version
+    and the subject, the checks read only four extensions, which every machine of a TPM model
+    sends alike: an outcome that passed is remembered by those extensions' exact contents.
     """
     info = certificates.load(der)
     certificates.check_version3(info)  # Version MUST be 3
     if info.subject.rdns:
         raise VerificationError("tpm.aik_subject", "AIK certificate subject must be empty")  # fido2 1d64021
+    exts = info.extensions
+    vendors = frozenset(extra_vendors)
+    # each extension as (critical, extnValue), (None, None) where absent; the slot names the OID.
+    # Not the Extension objects themselves: their dataclass hash costs ~0.25 us each.
+    san, eku, bc, ext_aaguid = exts.get(_OID_SAN), exts.get(_OID_EKU), exts.get(_OID_BC), exts.get(_OID_AAGUID)
+    key = (san and san.critical, san and san.value, eku and eku.critical, eku and eku.value,
+           bc and bc.critical, bc and bc.value, ext_aaguid and ext_aaguid.critical, ext_aaguid and ext_aaguid.value,
+           aaguid, vendors)
+    if key in _AIK_EXTENSIONS_PASSED:
+        return
+    _check_aik_extensions(info, aaguid, vendors)
+    if len(_AIK_EXTENSIONS_PASSED) >= 256:  # a handful of TPM models; bounded whatever is sent
+        _AIK_EXTENSIONS_PASSED.clear()
+    _AIK_EXTENSIONS_PASSED.add(key)
+
+
+_OID_SAN, _OID_EKU = certificates.OID_SUBJECT_ALT_NAME, certificates.OID_EXTENDED_KEY_USAGE
+_OID_BC, _OID_AAGUID = certificates.OID_BASIC_CONSTRAINTS, certificates.OID_FIDO_AAGUID
+#: (SAN, EKU, basicConstraints, AAGUID extension, AAGUID, extra vendors) whose checks passed
+_AIK_EXTENSIONS_PASSED: set[tuple[Any, ...]] = set()
+
+
+def _check_aik_extensions(info: certificates.CertInfo, aaguid: bytes | None, extra_vendors: frozenset[str]) -> None:
+    """§8.3.1 on the AIK's extensions (the subject is empty, so no message names it). Reads
+    only the SAN, EKU, basicConstraints and AAGUID extensions: ``check_aik_certificate`` keys
+    its memory of passed outcomes by exactly these, and must be changed with this."""
     # SAN as in TCG EK Credential Profile §3.2.9: critical (the subject is empty, RFC 5280
     # §4.2.1.6), a directoryName with TPMManufacturer, TPMModel, TPMVersion
     san = info.extension(certificates.OID_SUBJECT_ALT_NAME)
@@ -157,7 +197,7 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
         raise VerificationError("tpm.aik_san", "AIK certificate has no subject alternative name")
     if not san.critical:
         raise VerificationError("tpm.aik_san", "AIK certificate subject alternative name is not critical")
-    _check_tpm_san(certificates.subject_alt_names(info) or (), frozenset(extra_vendors))
+    _check_tpm_san(certificates.subject_alt_names(info) or (), extra_vendors)
     # EKU MUST contain tcg-kp-AIKCertificate
     eku = certificates.extended_key_usage(info)
     if eku is None:
