@@ -21,7 +21,7 @@ from typing import Any
 from asn1crypto import core
 from cryptography.hazmat.primitives import serialization
 
-from .. import algorithms, certificates, trust
+from .. import _core, algorithms, certificates, trust
 from ..errors import VerificationError
 from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
@@ -148,46 +148,12 @@ def _bad(msg: str) -> VerificationError:
 
 def _elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
     """Split DER contents into (class, method, tag, contents, whole encoding), strictly (X.690
-    §8.1: high tag numbers minimally encoded, definite lengths only, nothing past the end)."""
-    out = []
-    pos, n = 0, len(data)
-    while pos < n:
-        start = pos
-        first = data[pos]
-        pos += 1
-        tag = first & 0x1F
-        if tag == 0x1F:  # high tag number form (KeyMint tags run to 724), base 128
-            tag = 0
-            while True:
-                if pos >= n:
-                    raise _bad("truncated tag")
-                octet = data[pos]
-                pos += 1
-                if octet == 0x80 and tag == 0:
-                    raise _bad("non-minimal tag encoding")
-                tag = (tag << 7) | (octet & 0x7F)
-                if not octet & 0x80:
-                    break
-            if tag < 31:
-                raise _bad("non-minimal tag encoding")
-        if pos >= n:
-            raise _bad("truncated length")
-        length = data[pos]
-        pos += 1
-        if length & 0x80:
-            k = length & 0x7F
-            if k == 0:
-                raise _bad("indefinite-length encoding is not DER")
-            if pos + k > n:
-                raise _bad("truncated length")
-            length = int.from_bytes(data[pos:pos + k], "big")
-            pos += k
-        end = pos + length
-        if end > n:
-            raise _bad("length runs past the end")
-        out.append((first >> 6, (first >> 5) & 1, tag, data[pos:end], data[start:end]))
-        pos = end
-    return out
+    §8.1: high tag numbers minimally encoded, definite lengths only, nothing past the end).
+    Compiled (``_core.der_elements``, fastattest/_asn1.pxi); its refusal is this format's."""
+    try:
+        return _core.der_elements(data)
+    except ValueError as exc:
+        raise _bad(str(exc)) from None
 
 
 # Decoding depends on the bytes alone, so a field or list a device model repeats (the
