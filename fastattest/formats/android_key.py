@@ -140,6 +140,7 @@ class KeyDescription(core.Sequence):  # type: ignore[misc]  # asn1crypto ships n
 _UNIVERSAL, _CONTEXT = 0, 2
 _AUTH_SPECS: dict[int, tuple[str, type]] = {opts["explicit"]: (name, spec) for name, spec, opts in AuthorizationList._fields}
 _KD_TAGS = (2, 10, 2, 10, 4, 4, 16, 16)  # INTEGER ENUMERATED INTEGER ENUMERATED OCTET OCTET SEQ SEQ
+_KD_SHAPE = [(_UNIVERSAL, t) for t in _KD_TAGS]
 
 
 def _bad(msg: str) -> VerificationError:
@@ -181,7 +182,13 @@ def _value(spec: type, element: tuple[int, int, int, bytes, bytes]) -> Any:
             return contents
         if spec is core.Integer and tag == 2:
             return int.from_bytes(contents, "big", signed=True)
+        if spec is SecurityLevel and whole in _SECURITY_LEVELS:
+            return _SECURITY_LEVELS[whole]
     return _load(spec, whole)
+
+
+# ENUMERATED 0, 1, 2 (X.690 §8.4: one content octet): what asn1crypto decodes them to, read once
+_SECURITY_LEVELS = {bytes((10, 1, v)): _load(SecurityLevel, bytes((10, 1, v))) for v in SecurityLevel._map}
 
 
 @lru_cache(maxsize=1024)
@@ -217,20 +224,22 @@ def parse_key_description(der: bytes) -> dict[str, Any]:
     if len(elems) != 1 or elems[0][:3] != (_UNIVERSAL, 1, 16):
         raise _bad("KeyDescription is not a single SEQUENCE")
     fields = _elements(elems[0][3])
-    if tuple((c, t) for c, _, t, _, _ in fields) != tuple((_UNIVERSAL, t) for t in _KD_TAGS):
+    if [(c, t) for c, _, t, _, _ in fields] != _KD_SHAPE:
         raise _bad("KeyDescription does not have the eight fields of the schema")
-    # the six scalar fields, each with its schema type; the two lists by the strict walker
-    kd = {name: _value(spec, f) for (name, spec), f in zip(KeyDescription._fields[:6], fields[:6])}
-    version = kd["attestationVersion"]
-    if not isinstance(version, int) or version < 1:
+    # the six scalar fields, each with its schema type (KeyDescription._fields); the two lists
+    # by the strict walker
+    version = _value(core.Integer, fields[0])
+    sec, km_version, km_sec = _value(SecurityLevel, fields[1]), _value(core.Integer, fields[2]), _value(SecurityLevel, fields[3])
+    challenge, unique_id = _value(core.OctetString, fields[4]), _value(core.OctetString, fields[5])
+    if not isinstance(version, int) or version < 1:  # after all six decoded, as every refusal comes in field order
         raise _bad(f"attestationVersion {version!r} is not a positive integer")
     return {
         "attestationVersion": version,
-        "attestationSecurityLevel": kd["attestationSecurityLevel"],
-        "keymasterVersion": kd["keymasterVersion"],
-        "keymasterSecurityLevel": kd["keymasterSecurityLevel"],
-        "attestationChallenge": kd["attestationChallenge"],
-        "uniqueId": kd["uniqueId"],
+        "attestationSecurityLevel": sec,
+        "keymasterVersion": km_version,
+        "keymasterSecurityLevel": km_sec,
+        "attestationChallenge": challenge,
+        "uniqueId": unique_id,
         "softwareEnforced": parse_authorization_list(fields[6][4]),
         "teeEnforced": parse_authorization_list(fields[7][4]),
     }
@@ -302,14 +311,12 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
     if "allApplications" in tee or "allApplications" in sw:
         raise VerificationError("android_key.all_applications", "the key is usable by all applications (allApplications is present)")
     # origin/purpose from teeEnforced only (Policy.android_key_tee_only) or the union of both lists
-    lists = (tee,) if ctx.policy.android_key_tee_only else (tee, sw)
-    origins = [lst["origin"] for lst in lists if lst.get("origin") is not None]
-    if not origins or any(o != KM_ORIGIN_GENERATED for o in origins):
+    tee_only = ctx.policy.android_key_tee_only
+    origin_tee, origin_sw = tee.get("origin"), None if tee_only else sw.get("origin")
+    if ((origin_tee is None and origin_sw is None) or (origin_tee is not None and origin_tee != KM_ORIGIN_GENERATED)
+            or (origin_sw is not None and origin_sw != KM_ORIGIN_GENERATED)):
         raise VerificationError("android_key.origin_not_generated", "the key origin is not KM_ORIGIN_GENERATED")
-    purposes: set[int] = set()
-    for lst in lists:
-        purposes.update(lst.get("purpose") or ())
-    if KM_PURPOSE_SIGN not in purposes:
+    if KM_PURPOSE_SIGN not in (tee.get("purpose") or ()) and (tee_only or KM_PURPOSE_SIGN not in (sw.get("purpose") or ())):
         raise VerificationError("android_key.purpose_not_sign", "the key purpose does not include KM_PURPOSE_SIGN")
 
     details = {
