@@ -5,15 +5,16 @@
 # the rules android_key has always applied (its pure-Python reference is in
 # tests/test_android_key_elements.py), with the same refusal messages.
 # Every read is checked against the end of the input; no declared length or tag number can
-# overflow: a length is compared with the bytes left as it is read, a tag number past 57 bits
-# continues as a Python int.
+# overflow: a length is compared with the bytes left as it is read, and a tag number that does
+# not fit in 64 bits is refused (KeyMint's run to 2**28; a longer one would reach Python as an
+# int too long to print: android_key names unknown tags in its result and its messages).
 
 
 @cython.boundscheck(False)
 def der_elements(data):
     """DER contents -> [(class, constructed bit, tag number, contents, whole encoding), ...]:
-    high tag numbers minimally encoded (X.690 §8.1.2.4), definite lengths only (§10.1), nothing
-    past the end. ValueError (message: what is wrong) on anything else."""
+    high tag numbers minimally encoded (X.690 §8.1.2.4) and under 2**64, definite lengths only
+    (§10.1), nothing past the end. ValueError (message: what is wrong) on anything else."""
     cdef bytes b
     if type(data) is bytes:
         b = <bytes>data
@@ -26,14 +27,12 @@ def der_elements(data):
     cdef Py_ssize_t pos = 0, start, k, i, left
     cdef unsigned int first, octet
     cdef uint64_t tag, length
-    cdef object big, tag_obj
     cdef list out = []
     while pos < n:
         start = pos
         first = p[pos]
         pos += 1
         tag = first & 0x1F
-        big = None
         if tag == 0x1F:  # high tag number form (§8.1.2.4): base 128, bit 8 set on all but the last
             tag = 0
             while True:
@@ -41,19 +40,14 @@ def der_elements(data):
                     raise ValueError("truncated tag")
                 octet = p[pos]
                 pos += 1
-                if big is None:
-                    if octet == 0x80 and tag == 0:
-                        raise ValueError("non-minimal tag encoding")
-                    if tag >> 57:  # 7 more bits would not fit in 64: continue exactly, in a Python int
-                        big = PyLong_FromUnsignedLongLong(tag)
-                        big = (big << 7) | (octet & 0x7F)
-                    else:
-                        tag = (tag << 7) | (octet & 0x7F)
-                else:
-                    big = (big << 7) | (octet & 0x7F)
+                if octet == 0x80 and tag == 0:
+                    raise ValueError("non-minimal tag encoding")
+                if tag >> 57:  # 7 more bits would not fit in 64
+                    raise ValueError("tag number too large")
+                tag = (tag << 7) | (octet & 0x7F)
                 if not octet & 0x80:
                     break
-            if big is None and tag < 31:
+            if tag < 31:
                 raise ValueError("non-minimal tag encoding")
         if pos >= n:
             raise ValueError("truncated length")
@@ -74,8 +68,7 @@ def der_elements(data):
             pos += k
         if length > <uint64_t>(n - pos):
             raise ValueError("length runs past the end")
-        tag_obj = PyLong_FromUnsignedLongLong(tag) if big is None else big
-        out.append((first >> 6, (first >> 5) & 1, tag_obj,
+        out.append((first >> 6, (first >> 5) & 1, PyLong_FromUnsignedLongLong(tag),
                     PyBytes_FromStringAndSize(<const char*>p + pos, <Py_ssize_t>length),
                     PyBytes_FromStringAndSize(<const char*>p + start, pos + <Py_ssize_t>length - start)))
         pos += <Py_ssize_t>length

@@ -164,7 +164,7 @@ def split_name(der: bytes, header: int) -> tuple[tuple[tuple[str, str], ...], ..
 
 def der_elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
     """X.690 §8.1 DER contents -> [(class, constructed bit, tag number, contents, whole encoding)]:
-    high tag numbers minimally encoded, definite lengths only, nothing past the end; ValueError
+    high tag numbers minimally encoded and under 2**64, definite lengths only, nothing past the end; ValueError
     (its message says what is wrong) otherwise. android-key's KeyDescription reader."""
 
 def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:

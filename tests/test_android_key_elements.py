@@ -42,7 +42,8 @@ def reference(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
 
 def python_elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
     """The pure-Python reader android_key used before ``_core.der_elements``: (class, method,
-    tag, contents, whole encoding) per element; ValueError with the refusal message."""
+    tag, contents, whole encoding) per element; ValueError with the refusal message. One rule
+    is new with the compiled reader: a tag number must fit in 64 bits."""
     out = []
     pos, n = 0, len(data)
     while pos < n:
@@ -59,6 +60,8 @@ def python_elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
                 pos += 1
                 if octet == 0x80 and tag == 0:
                     raise ValueError("non-minimal tag encoding")
+                if tag >> 57:  # the number would not fit in 64 bits (added with the compiled reader)
+                    raise ValueError("tag number too large")
                 tag = (tag << 7) | (octet & 0x7F)
                 if not octet & 0x80:
                     break
@@ -231,12 +234,13 @@ def test_compiled_agrees_with_the_python_reader_on_mutations() -> None:
         else:
             split += 1
     assert split > 2000 and refused > 2000
-    assert messages == {"truncated tag", "non-minimal tag encoding", "truncated length",
+    assert messages == {"truncated tag", "non-minimal tag encoding", "tag number too large", "truncated length",
                         "indefinite-length encoding is not DER", "length runs past the end"}
 
 
 @pytest.mark.parametrize("data", [
-    b"\x3f" + b"\xff" * 40 + b"\x01\x00",  # a tag number of 287 bits: exact, as the Python reader gives it
+    b"\x3f" + b"\xff" * 40 + b"\x01\x00",  # a tag number of 287 bits: refused
+    b"\x3f" + b"\xff" * 40,  # and truncated: refused as too large, at the octet that overflows
     b"\x3f\x81" + b"\x80" * 8 + b"\x00\x00",  # tag number 2**63
     b"\x3f\x81" + b"\xff" * 8 + b"\x7f\x00",  # 2**64 - 1
     b"\x3f\x84" + b"\x80" * 8 + b"\x00\x00",  # 2**65: past 64 bits, exactly
@@ -251,9 +255,12 @@ def test_hostile_lengths_and_tags(data: bytes) -> None:
     assert exact(_core.der_elements, data) == exact(python_elements, data)
 
 
-def test_tag_numbers_past_64_bits_are_exact() -> None:
-    assert _core.der_elements(b"\x3f\x84" + b"\x80" * 8 + b"\x00\x00")[0][2] == 2**65
+def test_tag_numbers_up_to_64_bits_are_exact_and_larger_refused() -> None:
     assert _core.der_elements(b"\x3f\x81" + b"\xff" * 8 + b"\x7f\x00")[0][2] == 2**64 - 1
+    assert _core.der_elements(b"\x3f\x81" + b"\x80" * 8 + b"\x00\x00")[0][2] == 2**63
+    for data in (b"\x3f\x84" + b"\x80" * 8 + b"\x00\x00", b"\x3f\x82" + b"\x80" * 8 + b"\x00\x00"):  # 2**65, 2**64
+        with pytest.raises(ValueError, match="tag number too large"):
+            _core.der_elements(data)
 
 
 def test_bytes_only() -> None:
