@@ -2,8 +2,8 @@
 high tag numbers KeyMint uses), compiled as ``_core.der_elements`` (fastattest/_asn1.pxi).
 
 Two references: asn1crypto's own BER parser, which the reader replaced on the hot path, and
-``python_elements`` below, the pure-Python reader android_key used before the walk moved into
-the core. On real key descriptions (tests/vectors, the bench corpus) and thousands of mutations
+``python_elements`` (tests/asn1_reference.py), the pure-Python reader android_key used before the
+walk moved into the core. On real key descriptions (tests/vectors, the bench corpus) and thousands of mutations
 of them (truncations, bit flips, length and high-tag-number forms) the compiled reader gives
 exactly what the pure-Python one gives, or the same refusal message."""
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Callable
 
 import format_helpers as fh
 import pytest
+from asn1_reference import python_elements
 from asn1crypto import parser
 
 from fastattest import _core, certificates
@@ -36,53 +37,6 @@ def reference(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
             raise ValueError("indefinite length")
         end = pos + len(header) + len(contents)
         out.append((class_, method, tag, contents, data[pos:end]))
-        pos = end
-    return out
-
-
-def python_elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
-    """The pure-Python reader android_key used before ``_core.der_elements``: (class, method,
-    tag, contents, whole encoding) per element; ValueError with the refusal message. One rule
-    is new with the compiled reader: a tag number must fit in 64 bits."""
-    out = []
-    pos, n = 0, len(data)
-    while pos < n:
-        start = pos
-        first = data[pos]
-        pos += 1
-        tag = first & 0x1F
-        if tag == 0x1F:  # high tag number form, base 128
-            tag = 0
-            while True:
-                if pos >= n:
-                    raise ValueError("truncated tag")
-                octet = data[pos]
-                pos += 1
-                if octet == 0x80 and tag == 0:
-                    raise ValueError("non-minimal tag encoding")
-                if tag >> 57:  # the number would not fit in 64 bits (added with the compiled reader)
-                    raise ValueError("tag number too large")
-                tag = (tag << 7) | (octet & 0x7F)
-                if not octet & 0x80:
-                    break
-            if tag < 31:
-                raise ValueError("non-minimal tag encoding")
-        if pos >= n:
-            raise ValueError("truncated length")
-        length = data[pos]
-        pos += 1
-        if length & 0x80:
-            k = length & 0x7F
-            if k == 0:
-                raise ValueError("indefinite-length encoding is not DER")
-            if pos + k > n:
-                raise ValueError("truncated length")
-            length = int.from_bytes(data[pos:pos + k], "big")
-            pos += k
-        end = pos + length
-        if end > n:
-            raise ValueError("length runs past the end")
-        out.append((first >> 6, (first >> 5) & 1, tag, data[pos:end], data[start:end]))
         pos = end
     return out
 
