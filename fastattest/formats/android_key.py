@@ -191,8 +191,7 @@ def _value(spec: type, element: tuple[int, int, int, bytes, bytes]) -> Any:
 _SECURITY_LEVELS = {bytes((10, 1, v)): _load(SecurityLevel, bytes((10, 1, v))) for v in SecurityLevel._map}
 
 
-@lru_cache(maxsize=1024)
-def parse_authorization_list(der: bytes) -> dict[str, Any]:
+def _authorization_list(der: bytes) -> dict[str, Any]:
     """AuthorizationList -> {field name: native value}; unknown tags are kept as ``tag<N>``."""
     elems = _elements(der)
     if len(elems) != 1 or elems[0][:3] != (_UNIVERSAL, 1, 16):
@@ -215,6 +214,10 @@ def parse_authorization_list(der: bytes) -> dict[str, Any]:
         name, spec = known
         result[name] = _value(spec, inner[0])
     return result
+
+
+# a device model's teeEnforced list repeats from key to key: cached by the exact bytes
+parse_authorization_list = lru_cache(maxsize=1024)(_authorization_list)
 
 
 @lru_cache(maxsize=1024)
@@ -240,7 +243,9 @@ def parse_key_description(der: bytes) -> dict[str, Any]:
         "keymasterSecurityLevel": km_sec,
         "attestationChallenge": challenge,
         "uniqueId": unique_id,
-        "softwareEnforced": parse_authorization_list(fields[6][4]),
+        # Keystore puts each key's creationDateTime [701] in softwareEnforced: new with every key,
+        # so a cache would only miss (and this runs only when the whole description is new)
+        "softwareEnforced": _authorization_list(fields[6][4]),
         "teeEnforced": parse_authorization_list(fields[7][4]),
     }
 
@@ -287,7 +292,7 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.4 syntax: {alg: COSEAlgorithmIdentifier, sig: bytes, x5c: [credCert, *caCert]}
     if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
         raise VerificationError("format.statement_malformed", "android-key statement has unexpected keys")
-    if not {"alg", "sig", "x5c"} <= stmt.keys():
+    if not _FIELDS <= stmt.keys():
         raise VerificationError("android_key.invalid_statement", "android-key statement lacks alg, sig or x5c")
     alg, sig = stmt["alg"], stmt["sig"]
     if type(alg) is not int or alg not in algorithms.ALGORITHMS:
