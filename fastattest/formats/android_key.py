@@ -149,8 +149,8 @@ def _bad(msg: str) -> VerificationError:
 
 def _elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
     """Split DER contents into (class, method, tag, contents, whole encoding), strictly (X.690
-    §8.1: high tag numbers minimally encoded, definite lengths only, nothing past the end).
-    Compiled (``_core.der_elements``, fastattest/_asn1.pxi); its refusal is this format's."""
+    §8.1: high tag numbers minimally encoded and under 2**64, definite lengths only, nothing past
+    the end). Compiled (``_core.der_elements``, fastattest/_asn1.pxi); its refusal is this format's."""
     try:
         return _core.der_elements(data)
     except ValueError as exc:
