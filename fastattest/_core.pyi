@@ -162,6 +162,11 @@ def split_certificate(der: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes | N
 def split_name(der: bytes, header: int) -> tuple[tuple[tuple[str, str], ...], ...]:
     """RFC 5280 §4.1.2.4 Name -> RDNs of (OID, text), as ``_der.parse_name``; ValueError if malformed."""
 
+def der_elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
+    """X.690 §8.1 DER contents -> [(class, constructed bit, tag number, contents, whole encoding)]:
+    high tag numbers minimally encoded and under 2**64, definite lengths only, nothing past the end; ValueError
+    (its message says what is wrong) otherwise. android-key's KeyDescription reader."""
+
 def b64decode(value: str | bytes | bytearray, field: str = ...) -> bytes:
     """base64url or standard base64, padding optional, surrounding whitespace ignored; bytes pass
     through; anything else raises ``response.invalid_base64``."""

@@ -931,5 +931,6 @@ def b64url_encode(data) -> str:
 
 include "_tpm.pxi"
 include "_x509.pxi"
+include "_asn1.pxi"
 include "_json.pxi"
 include "_envelope.pxi"

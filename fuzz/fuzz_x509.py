@@ -1,10 +1,13 @@
-"""Fuzz target: the compiled X.509 splitter (fastattest/_x509.pxi, RFC 5280 §4.1).
+"""Fuzz target: the compiled X.509 splitter (fastattest/_x509.pxi, RFC 5280 §4.1) and DER
+element reader (fastattest/_asn1.pxi, X.690 §8.1, android-key's KeyDescription).
 
 The first byte picks the function:
 - even: ``_core.split_certificate(rest)``; oracle: it gives the same parts as the pure-Python
   ``_der``-based reference of tests/test_x509_split.py, or both refuse (ValueError); when it
   accepts, ``split_name`` on the issuer and subject it returned agrees with ``_der.parse_name``.
-- odd: ``_core.split_name(rest[1:], header=rest[0])``, against ``_der.parse_name``.
+- 1 modulo 4: ``_core.split_name(rest[1:], header=rest[0])``, against ``_der.parse_name``.
+- 3 modulo 4: ``_core.der_elements(rest)``; oracle: the same elements as
+  tests/asn1_reference.py's ``python_elements``, or a ValueError with the same message.
 Only ValueError (the core's refusal) and VerificationError may escape. Inputs over
 certificates.MAX_CERT_SIZE are skipped: certificates.load refuses them before the core sees them."""
 from __future__ import annotations
@@ -13,7 +16,8 @@ import _harness  # noqa: F401
 from _harness import check, main
 from fastattest import _core, _der
 from fastattest.certificates import MAX_CERT_SIZE
-from test_x509_split import reference  # tests/ is on sys.path (_harness): one reference, there
+from asn1_reference import python_elements  # tests/ is on sys.path (_harness)
+from test_x509_split import reference  # one reference, there
 
 _REFUSED = "refused"
 
@@ -32,11 +36,22 @@ def _names_agree(name: bytes, header: int) -> None:
         raise AssertionError(f"split_name({name.hex()}, {header}) = {got!r}, _der.parse_name: {want!r}")
 
 
+def _message(fn, data: bytes) -> object:
+    try:
+        return fn(data)
+    except ValueError as exc:
+        return (_REFUSED, str(exc))
+
+
 def _one(data: bytes) -> None:
     if len(data) < 2 or len(data) - 1 > MAX_CERT_SIZE:
         return
     body = data[1:]
-    if data[0] & 1 == 0:
+    if data[0] & 3 == 3:
+        got, want = _message(_core.der_elements, body), _message(python_elements, body)
+        if got != want:
+            raise AssertionError(f"der_elements = {got!r}, python_elements: {want!r}")
+    elif data[0] & 1 == 0:
         got = _outcome(_core.split_certificate, body)
         want = _outcome(reference, body)
         if got != want:

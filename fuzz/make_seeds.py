@@ -85,8 +85,10 @@ def _certificates() -> set[bytes]:
 
 def _x509_seeds(ders: set[bytes]) -> set[bytes]:
     """Selector 0x00 + certificate (whole, and truncated inside the header, the issuer, the middle
-    and the signature), selector 0x01 + header length + each issuer and subject Name. The names
-    are found with the pure-Python DER reader (no compiled core needed to write seeds)."""
+    and the signature), selector 0x01 + header length + each issuer and subject Name, selector
+    0x03 + the elements of a certificate and of its tbsCertificate, and of an android-key
+    KeyDescription and its lists (high tag numbers). The parts are found with the pure-Python
+    DER reader (no compiled core needed to write seeds)."""
     spec = importlib.util.spec_from_file_location("_seed_der", _package_path("_der.py"))
     der_reader = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(der_reader)  # type: ignore[union-attr]
@@ -101,10 +103,25 @@ def _x509_seeds(ders: set[bytes]) -> set[bytes]:
             fields = der_reader.children(der, s, e)
         except ValueError:
             continue
+        out.add(b"\x03" + der[s:e])
         fields = fields[1:] if fields and fields[0][0] == 0xA0 else fields
         for _, h, cs, ce in (fields[2:3] + fields[4:5]):  # issuer, subject
             out.add(b"\x01" + bytes([cs - h]) + der[h:ce])
+        out.add(b"\x03" + der)
+    kd = bytes.fromhex(_KEY_DESCRIPTION)
+    out.update(b"\x03" + kd[a:] for a in (0, 3, 0x4E))  # the whole, its eight fields, teeEnforced's contents
+    out.add(b"\x03" + kd[0x37:0x4C])  # softwareEnforced's contents
     return out
+
+
+# A KeyDescription as bench/corpora.py generates them (attestation version 200; softwareEnforced
+# [701] creationDateTime, [709] attestationApplicationId; teeEnforced [1] [2] [3] [10] [702] [704]
+# rootOfTrust [705]): the high tag numbers android-key reads with _core.der_elements
+_KEY_DESCRIPTION = (
+    "3081c2020200c80a0101020200c80a01010420e719a937c83cb5fa6af587fa51657cb34f0dc7ca3a22e2daf5abbf21c892e837"
+    "04003015bf853d080206018bcfe56801bf85450504036170703077a1053103020102a203020103a30402020100aa03020101bf85"
+    "3e03020100bf85404c304a042011111111111111111111111111111111111111111111111111111111111111110101ff0a010004"
+    "202222222222222222222222222222222222222222222222222222222222222222bf85410502030222e0")
 
 
 def seeds() -> dict[str, set[bytes]]:

@@ -221,6 +221,12 @@ MALFORMED = {
     "truncated_length": _kd_with_tee(b"\x30\x20" + H.explicit(1, H.set_of(H.der_int(2)))),
     "indefinite_length": _kd_with_tee(b"\x30\x80" + H.explicit(1, H.set_of(H.der_int(2))) + H.explicit(702, H.der_int(0)) + b"\x00\x00"),
     "attestation_version_zero": H.key_description(H.CDH, version=0),
+    # an unknown tag is kept under its number: one of ~14,700 bits leaked Python's ValueError
+    # (an int too long to print) before tag numbers were capped at 64 bits
+    "tag_number_past_64_bits": _kd_with_tee(H.seq(H.explicit(1, H.set_of(H.der_int(2))), H.explicit(702, H.der_int(0)),
+                                                  b"\xbf" + b"\xff" * 2100 + b"\x01" + b"\x03" + H.der_int(5))),
+    "tag_number_2_64": _kd_with_tee(H.seq(H.explicit(1, H.set_of(H.der_int(2))), H.explicit(702, H.der_int(0)),
+                                          b"\xbf\x82" + b"\x80" * 8 + b"\x00" + b"\x03" + H.der_int(5))),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from asn1crypto import core
 from cryptography.hazmat.primitives import serialization
 
-from .. import algorithms, certificates, trust
+from .. import _core, algorithms, certificates, trust
 from ..errors import VerificationError
 from . import Context, Statement, StatementResult
 from ._pinned import pinned_store
@@ -140,6 +140,7 @@ class KeyDescription(core.Sequence):  # type: ignore[misc]  # asn1crypto ships n
 _UNIVERSAL, _CONTEXT = 0, 2
 _AUTH_SPECS: dict[int, tuple[str, type]] = {opts["explicit"]: (name, spec) for name, spec, opts in AuthorizationList._fields}
 _KD_TAGS = (2, 10, 2, 10, 4, 4, 16, 16)  # INTEGER ENUMERATED INTEGER ENUMERATED OCTET OCTET SEQ SEQ
+_KD_SHAPE = [(_UNIVERSAL, t) for t in _KD_TAGS]
 
 
 def _bad(msg: str) -> VerificationError:
@@ -148,46 +149,12 @@ def _bad(msg: str) -> VerificationError:
 
 def _elements(data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
     """Split DER contents into (class, method, tag, contents, whole encoding), strictly (X.690
-    §8.1: high tag numbers minimally encoded, definite lengths only, nothing past the end)."""
-    out = []
-    pos, n = 0, len(data)
-    while pos < n:
-        start = pos
-        first = data[pos]
-        pos += 1
-        tag = first & 0x1F
-        if tag == 0x1F:  # high tag number form (KeyMint tags run to 724), base 128
-            tag = 0
-            while True:
-                if pos >= n:
-                    raise _bad("truncated tag")
-                octet = data[pos]
-                pos += 1
-                if octet == 0x80 and tag == 0:
-                    raise _bad("non-minimal tag encoding")
-                tag = (tag << 7) | (octet & 0x7F)
-                if not octet & 0x80:
-                    break
-            if tag < 31:
-                raise _bad("non-minimal tag encoding")
-        if pos >= n:
-            raise _bad("truncated length")
-        length = data[pos]
-        pos += 1
-        if length & 0x80:
-            k = length & 0x7F
-            if k == 0:
-                raise _bad("indefinite-length encoding is not DER")
-            if pos + k > n:
-                raise _bad("truncated length")
-            length = int.from_bytes(data[pos:pos + k], "big")
-            pos += k
-        end = pos + length
-        if end > n:
-            raise _bad("length runs past the end")
-        out.append((first >> 6, (first >> 5) & 1, tag, data[pos:end], data[start:end]))
-        pos = end
-    return out
+    §8.1: high tag numbers minimally encoded and under 2**64, definite lengths only, nothing past
+    the end). Compiled (``_core.der_elements``, fastattest/_asn1.pxi); its refusal is this format's."""
+    try:
+        return _core.der_elements(data)
+    except ValueError as exc:
+        raise _bad(str(exc)) from None
 
 
 # Decoding depends on the bytes alone, so a field or list a device model repeats (the
@@ -215,11 +182,16 @@ def _value(spec: type, element: tuple[int, int, int, bytes, bytes]) -> Any:
             return contents
         if spec is core.Integer and tag == 2:
             return int.from_bytes(contents, "big", signed=True)
+        if spec is SecurityLevel and whole in _SECURITY_LEVELS:
+            return _SECURITY_LEVELS[whole]
     return _load(spec, whole)
 
 
-@lru_cache(maxsize=1024)
-def parse_authorization_list(der: bytes) -> dict[str, Any]:
+# ENUMERATED 0, 1, 2 (X.690 §8.4: one content octet): what asn1crypto decodes them to, read once
+_SECURITY_LEVELS = {bytes((10, 1, v)): _load(SecurityLevel, bytes((10, 1, v))) for v in SecurityLevel._map}
+
+
+def _authorization_list(der: bytes) -> dict[str, Any]:
     """AuthorizationList -> {field name: native value}; unknown tags are kept as ``tag<N>``."""
     elems = _elements(der)
     if len(elems) != 1 or elems[0][:3] != (_UNIVERSAL, 1, 16):
@@ -244,6 +216,10 @@ def parse_authorization_list(der: bytes) -> dict[str, Any]:
     return result
 
 
+# a device model's teeEnforced list repeats from key to key: cached by the exact bytes
+parse_authorization_list = lru_cache(maxsize=1024)(_authorization_list)
+
+
 @lru_cache(maxsize=1024)
 def parse_key_description(der: bytes) -> dict[str, Any]:
     """Parse the KeyDescription extension value; cached by the exact bytes."""
@@ -251,21 +227,25 @@ def parse_key_description(der: bytes) -> dict[str, Any]:
     if len(elems) != 1 or elems[0][:3] != (_UNIVERSAL, 1, 16):
         raise _bad("KeyDescription is not a single SEQUENCE")
     fields = _elements(elems[0][3])
-    if tuple((c, t) for c, _, t, _, _ in fields) != tuple((_UNIVERSAL, t) for t in _KD_TAGS):
+    if [(c, t) for c, _, t, _, _ in fields] != _KD_SHAPE:
         raise _bad("KeyDescription does not have the eight fields of the schema")
-    # the six scalar fields, each with its schema type; the two lists by the strict walker
-    kd = {name: _value(spec, f) for (name, spec), f in zip(KeyDescription._fields[:6], fields[:6])}
-    version = kd["attestationVersion"]
-    if not isinstance(version, int) or version < 1:
+    # the six scalar fields, each with its schema type (KeyDescription._fields); the two lists
+    # by the strict walker
+    version = _value(core.Integer, fields[0])
+    sec, km_version, km_sec = _value(SecurityLevel, fields[1]), _value(core.Integer, fields[2]), _value(SecurityLevel, fields[3])
+    challenge, unique_id = _value(core.OctetString, fields[4]), _value(core.OctetString, fields[5])
+    if not isinstance(version, int) or version < 1:  # after all six decoded, as every refusal comes in field order
         raise _bad(f"attestationVersion {version!r} is not a positive integer")
     return {
         "attestationVersion": version,
-        "attestationSecurityLevel": kd["attestationSecurityLevel"],
-        "keymasterVersion": kd["keymasterVersion"],
-        "keymasterSecurityLevel": kd["keymasterSecurityLevel"],
-        "attestationChallenge": kd["attestationChallenge"],
-        "uniqueId": kd["uniqueId"],
-        "softwareEnforced": parse_authorization_list(fields[6][4]),
+        "attestationSecurityLevel": sec,
+        "keymasterVersion": km_version,
+        "keymasterSecurityLevel": km_sec,
+        "attestationChallenge": challenge,
+        "uniqueId": unique_id,
+        # Keystore puts each key's creationDateTime [701] in softwareEnforced: new with every key,
+        # so a cache would only miss (and this runs only when the whole description is new)
+        "softwareEnforced": _authorization_list(fields[6][4]),
         "teeEnforced": parse_authorization_list(fields[7][4]),
     }
 
@@ -312,7 +292,7 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
     # §8.4 syntax: {alg: COSEAlgorithmIdentifier, sig: bytes, x5c: [credCert, *caCert]}
     if not isinstance(stmt, dict) or not stmt.keys() <= _FIELDS:
         raise VerificationError("format.statement_malformed", "android-key statement has unexpected keys")
-    if not {"alg", "sig", "x5c"} <= stmt.keys():
+    if not _FIELDS <= stmt.keys():
         raise VerificationError("android_key.invalid_statement", "android-key statement lacks alg, sig or x5c")
     alg, sig = stmt["alg"], stmt["sig"]
     if type(alg) is not int or alg not in algorithms.ALGORITHMS:
@@ -336,14 +316,12 @@ def verify(stmt: Statement, ctx: Context) -> StatementResult:
     if "allApplications" in tee or "allApplications" in sw:
         raise VerificationError("android_key.all_applications", "the key is usable by all applications (allApplications is present)")
     # origin/purpose from teeEnforced only (Policy.android_key_tee_only) or the union of both lists
-    lists = (tee,) if ctx.policy.android_key_tee_only else (tee, sw)
-    origins = [lst["origin"] for lst in lists if lst.get("origin") is not None]
-    if not origins or any(o != KM_ORIGIN_GENERATED for o in origins):
+    tee_only = ctx.policy.android_key_tee_only
+    origin_tee, origin_sw = tee.get("origin"), None if tee_only else sw.get("origin")
+    if ((origin_tee is None and origin_sw is None) or (origin_tee is not None and origin_tee != KM_ORIGIN_GENERATED)
+            or (origin_sw is not None and origin_sw != KM_ORIGIN_GENERATED)):
         raise VerificationError("android_key.origin_not_generated", "the key origin is not KM_ORIGIN_GENERATED")
-    purposes: set[int] = set()
-    for lst in lists:
-        purposes.update(lst.get("purpose") or ())
-    if KM_PURPOSE_SIGN not in purposes:
+    if KM_PURPOSE_SIGN not in (tee.get("purpose") or ()) and (tee_only or KM_PURPOSE_SIGN not in (sw.get("purpose") or ())):
         raise VerificationError("android_key.purpose_not_sign", "the key purpose does not include KM_PURPOSE_SIGN")
 
     details = {
