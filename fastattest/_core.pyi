@@ -6,7 +6,7 @@ I/O, no cryptography objects. Every failure is a ``fastattest.errors.Verificatio
 a ``cbor.*``, ``auth_data.*``, ``cose.*``, ``tpm.*``, ``signature.*``, ``client_data.*`` or
 ``response.*`` code.
 """
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final, TypeAlias
 
 from typing_extensions import disjoint_base
@@ -178,6 +178,14 @@ def parse_client_data(raw: bytes) -> dict[str, Any]:
     """clientDataJSON -> dict: strict RFC 8259 JSON object, UTF-8 (a leading BOM dropped), no
     duplicate key at any depth. Codes: client_data.malformed, client_data.too_large,
     client_data.duplicate_key."""
+
+def verify_client_data(cd: dict[str, Any], type_: str, challenge: bytes | bytearray, origins: Collection[str],
+                       allow_cross_origin: bool, top_origins: Collection[str]) -> None:
+    """The member checks of ``client_data.verify`` (§7.1 steps 7-11, §7.2 steps 11-15)."""
+
+def check_client_data(raw: bytes, type_: str, challenge: bytes | bytearray, origins: Collection[str],
+                      allow_cross_origin: bool, top_origins: Collection[str]) -> dict[str, Any]:
+    """``parse_client_data(raw)`` then ``verify_client_data`` on it; returns the parsed dict."""
 
 @disjoint_base  # a cdef class: its C layout is its own
 class Envelope:

@@ -936,6 +936,10 @@ def b64url_encode(data) -> str:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("b64url_encode takes bytes, not %s" % type(data).__name__)
         data = bytes(data)
+    return _b64url_encode(<bytes>data)
+
+
+cdef str _b64url_encode(bytes data):
     cdef const unsigned char* b = <const unsigned char*>PyBytes_AS_STRING(data)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(data)  # every read below is below n: 3*full + rem == n
     cdef Py_ssize_t full = n // 3, rem = n % 3

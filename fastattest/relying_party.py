@@ -192,10 +192,10 @@ class RelyingParty:
 
     # -- shared steps ---------------------------------------------------------------------
     def _client_data(self, raw: bytes, type_: str, challenge: bytes) -> bytes:
-        cd = client_data.parse(raw)
+        # §7.1 steps 5-11 / §7.2 steps 9-15: client_data.parse, then client_data.verify, compiled
+        # in one call (the challenge was checked on entry)
         p = self.policy
-        client_data.verify(cd, type=type_, challenge=challenge, origins=self.origins,
-                           allow_cross_origin=p.allow_cross_origin, top_origins=p.top_origins)
+        client_data.parse_and_verify(raw, type_, challenge, self.origins, p.allow_cross_origin, p.top_origins)
         return hashlib.sha256(raw).digest()  # §7.1 step 12 / §7.2 step 16
 
     def _flags(self, ad: _core.AuthenticatorData, uv_required: bool = False, rp_id_hash: bytes | None = None) -> None:
