@@ -5,6 +5,8 @@
 # to a lone surrogate, numbers longer than 256 characters and nesting deeper than 32 are refused;
 # a duplicate key at any depth raises client_data.duplicate_key (catalogue J11).
 
+from libc.string cimport memcpy
+
 MAX_CLIENT_DATA = 64 * 1024  # J13: real clientDataJSON is a few hundred bytes
 cdef Py_ssize_t _CD_MAX = MAX_CLIENT_DATA
 cdef int _J_MAX_DEPTH = 32
@@ -56,10 +58,26 @@ cdef int _j_u4(_JReader* r) except -1:
     return v
 
 
+cdef str _j_ascii(const unsigned char* p, Py_ssize_t n):
+    """An ASCII run as a str: the member names clientDataJSON has are the interned constants
+    (so the checks' lookups match by identity); anything else is copied (no UTF-8 decoding)."""
+    if n == 4 and memcmp(p, b"type", 4) == 0:
+        return "type"
+    if n == 9 and memcmp(p, b"challenge", 9) == 0:
+        return "challenge"
+    if n == 6 and memcmp(p, b"origin", 6) == 0:
+        return "origin"
+    if n == 11 and memcmp(p, b"crossOrigin", 11) == 0:
+        return "crossOrigin"
+    cdef object s = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(s), p, n)
+    return <str>s
+
+
 cdef str _j_string(_JReader* r):
     """A string; r.p[r.pos] is the opening quote. Runs without escapes are decoded in place."""
     cdef Py_ssize_t start, run
-    cdef unsigned char c, e
+    cdef unsigned char c, e, high = 0
     cdef int cp, lo
     r.pos += 1
     start = r.pos
@@ -67,11 +85,14 @@ cdef str _j_string(_JReader* r):
         c = r.p[r.pos]
         if c == 34:  # '"'
             r.pos += 1
+            if high < 128:  # ASCII: valid UTF-8 as it stands
+                return _j_ascii(r.p + start, r.pos - 1 - start)
             return PyUnicode_DecodeUTF8(<const char*>r.p + start, r.pos - 1 - start, "strict")
         if c == 92:  # '\\'
             break
         if c < 32:
             _jfail(r, "control character in a string")
+        high |= c
         r.pos += 1
     else:
         _jfail(r, "unterminated string")

