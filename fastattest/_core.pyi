@@ -7,7 +7,8 @@ a ``cbor.*``, ``auth_data.*``, ``cose.*``, ``tpm.*``, ``signature.*``, ``client_
 ``response.*`` code.
 """
 from collections.abc import Collection, Mapping
-from typing import Any, Final, TypeAlias
+from datetime import datetime
+from typing import Any, Final, TypeAlias, TypeVar
 
 from typing_extensions import disjoint_base
 
@@ -204,3 +205,10 @@ def parse_envelope(obj: Mapping[str, Any], registration: bool) -> Envelope:
     """The envelope of a registration (attestationObject) or an assertion (authenticatorData,
     signature, userHandle). Codes: response.type, response.malformed, response.missing_field,
     response.invalid_base64, response.credential_id_mismatch."""
+
+_T = TypeVar("_T")
+
+def registration_record(cls: type[_T], ad: AuthenticatorData, env: Envelope, res: Any, alg: int,
+                        now: datetime, user_handle: bytes | None) -> _T:
+    """``relying_party.Credential`` of a verified registration, its instance dict set in one step
+    (the frozen dataclass ``__init__`` is not run: the values are already normalised)."""
