@@ -185,8 +185,8 @@ def verify_client_data(cd: dict[str, Any], type_: str, challenge: bytes | bytear
     """The member checks of ``client_data.verify`` (§7.1 steps 7-11, §7.2 steps 11-15)."""
 
 def check_client_data(raw: bytes, type_: str, challenge: bytes | bytearray, origins: Collection[str],
-                      allow_cross_origin: bool, top_origins: Collection[str]) -> dict[str, Any]:
-    """``parse_client_data(raw)`` then ``verify_client_data`` on it; returns the parsed dict."""
+                      allow_cross_origin: bool, top_origins: Collection[str]) -> bytes:
+    """``parse_client_data(raw)``, ``verify_client_data`` on it, then SHA-256 of ``raw``."""
 
 @disjoint_base  # a cdef class: its C layout is its own
 class Envelope:

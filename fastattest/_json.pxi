@@ -315,9 +315,10 @@ cdef dict _parse_client_data(object raw):
 # ------------------------------------------------------------------------------------------
 # CollectedClientData members (WebAuthn L3 §5.8.1; §7.1 steps 7-11, §7.2 steps 11-15), checked
 # on the parsed dict. fastattest/client_data.py's verify() is this, after its argument checks;
-# RelyingParty parses and checks in one call (check_client_data).
+# RelyingParty parses, checks and hashes in one call (check_client_data).
 # ------------------------------------------------------------------------------------------
 cdef object _TOKEN_BINDING_STATUS = frozenset({"present", "supported"})  # WebAuthn L2 §5.8.1
+from hashlib import sha256 as _sha256  # OpenSSL's, as hashlib.sha256 is
 
 
 def verify_client_data(dict cd, str type_, challenge, origins, bint allow_cross_origin, top_origins) -> None:
@@ -326,11 +327,11 @@ def verify_client_data(dict cd, str type_, challenge, origins, bint allow_cross_
     _verify_client_data(cd, type_, challenge, origins, allow_cross_origin, top_origins)
 
 
-def check_client_data(raw, str type_, challenge, origins, bint allow_cross_origin, top_origins) -> dict:
-    """parse_client_data(raw), then verify_client_data on it: §7.1 steps 5-11 / §7.2 steps 9-15."""
-    cdef dict cd = _parse_client_data(raw)
-    _verify_client_data(cd, type_, challenge, origins, allow_cross_origin, top_origins)
-    return cd
+def check_client_data(raw, str type_, challenge, origins, bint allow_cross_origin, top_origins) -> bytes:
+    """parse_client_data(raw), verify_client_data on it (§7.1 steps 5-11 / §7.2 steps 9-15), then
+    the SHA-256 of raw (§7.1 step 12 / §7.2 step 16), which the ceremony signs over."""
+    _verify_client_data(_parse_client_data(raw), type_, challenge, origins, allow_cross_origin, top_origins)
+    return _sha256(raw).digest()
 
 
 cdef int _verify_client_data(dict cd, str type_, object challenge, object origins, bint allow_cross_origin,

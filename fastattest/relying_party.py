@@ -182,13 +182,6 @@ class RelyingParty:
         self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
 
     # -- shared steps ---------------------------------------------------------------------
-    def _client_data(self, raw: bytes, type_: str, challenge: bytes) -> bytes:
-        # §7.1 steps 5-11 / §7.2 steps 9-15: client_data.parse, then client_data.verify, compiled
-        # in one call (the challenge was checked on entry)
-        p = self.policy
-        client_data.parse_and_verify(raw, type_, challenge, self.origins, p.allow_cross_origin, p.top_origins)
-        return hashlib.sha256(raw).digest()  # §7.1 step 12 / §7.2 step 16
-
     def _flags(self, ad: _core.AuthenticatorData, uv_required: bool = False, rp_id_hash: bytes | None = None) -> None:
         # §7.1 step 14 / §7.2 step 15: rpIdHash is SHA-256 of our RP ID (D11), or of the AppID
         # when the client used it (§10.1.1; the caller passes that hash)
@@ -286,8 +279,12 @@ class RelyingParty:
         env = _core.parse_envelope(envelope.load_json(response), True)  # envelope.parse(..., registration=True)
         if env.attestation_object is None:  # unreachable: parse(registration=True) requires it
             raise VerificationError("response.missing_field", "the response lacks attestationObject")
-        cdh = self._client_data(env.client_data_json, "webauthn.create", challenge)
-        obj = _core.parse_attestation_object(env.attestation_object, self.policy.strict_cbor)  # step 13
+        # steps 5-12: clientDataJSON parsed, checked (type, challenge, origin, crossOrigin,
+        # topOrigin, tokenBinding) and hashed, in one compiled call (client_data.checked_hash)
+        p = self.policy
+        cdh = client_data.checked_hash(env.client_data_json, "webauthn.create", challenge, self.origins,
+                                       p.allow_cross_origin, p.top_origins)
+        obj = _core.parse_attestation_object(env.attestation_object, p.strict_cbor)  # step 13
         ad = obj.auth_data
         self._flags(ad, st is not None and st.uv_required)
         if ad.credential_id is None:
@@ -295,12 +292,12 @@ class RelyingParty:
         # credentialId in authData is the credential's id (D10); §7.1 step 26 bounds its length (core)
         if ad.credential_id != env.credential_id:
             raise VerificationError("response.credential_id_mismatch", "authenticator data credentialId differs from rawId")
-        res: AttestationResult = verify_parsed(obj, cdh, self._anchors, self.metadata, now, self.policy)
+        res: AttestationResult = verify_parsed(obj, cdh, self._anchors, self.metadata, now, p)
         cose_key = res.cose_key
         if cose_key is None:  # unreachable: verify_parsed sets it
             raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
         # step 20: the credential algorithm is one the RP asked for (D17)
-        if cose_key.alg not in self.policy.algorithms:
+        if cose_key.alg not in p.algorithms:
             raise VerificationError("policy.algorithm_not_allowed", f"credential algorithm {cose_key.alg} is not allowed")
         self._assess(res, ad, now)
         # the Credential, its dict built in one compiled step (Credential(**values) costs ~3 us more)
@@ -384,8 +381,11 @@ class RelyingParty:
         rp_id_hash = None
         if st is not None:
             rp_id_hash = self._state_checks(st, env, credential)
-        cdh = self._client_data(env.client_data_json, "webauthn.get", challenge)
-        ad = _core.parse_authenticator_data(env.authenticator_data, self.policy.strict_cbor)
+        # steps 9-16: clientDataJSON parsed, checked and hashed (client_data.checked_hash)
+        p = self.policy
+        cdh = client_data.checked_hash(env.client_data_json, "webauthn.get", challenge, self.origins,
+                                       p.allow_cross_origin, p.top_origins)
+        ad = _core.parse_authenticator_data(env.authenticator_data, p.strict_cbor)
         # an assertion carries no attested credential data (D05, documented policy)
         if ad.has_attested_data:
             raise VerificationError("auth_data.unexpected_attested_data", "assertion authenticator data carries attested credential data")
