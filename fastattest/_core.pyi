@@ -6,8 +6,9 @@ I/O, no cryptography objects. Every failure is a ``fastattest.errors.Verificatio
 a ``cbor.*``, ``auth_data.*``, ``cose.*``, ``tpm.*``, ``signature.*``, ``client_data.*`` or
 ``response.*`` code.
 """
-from collections.abc import Mapping
-from typing import Any, Final, TypeAlias
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any, Final, TypeAlias, TypeVar
 
 from typing_extensions import disjoint_base
 
@@ -184,6 +185,14 @@ def parse_client_data(raw: bytes) -> dict[str, Any]:
     duplicate key at any depth. Codes: client_data.malformed, client_data.too_large,
     client_data.duplicate_key."""
 
+def verify_client_data(cd: dict[str, Any], type_: str, challenge: bytes | bytearray, origins: Collection[str],
+                       allow_cross_origin: bool, top_origins: Collection[str]) -> None:
+    """The member checks of ``client_data.verify`` (§7.1 steps 7-11, §7.2 steps 11-15)."""
+
+def check_client_data(raw: bytes, type_: str, challenge: bytes | bytearray, origins: Collection[str],
+                      allow_cross_origin: bool, top_origins: Collection[str]) -> bytes:
+    """``parse_client_data(raw)``, ``verify_client_data`` on it, then SHA-256 of ``raw``."""
+
 @disjoint_base  # a cdef class: its C layout is its own
 class Envelope:
     """A decoded PublicKeyCredential JSON envelope (WebAuthn L3 §5.1); see ``parse_envelope``."""
@@ -201,3 +210,10 @@ def parse_envelope(obj: Mapping[str, Any], registration: bool) -> Envelope:
     """The envelope of a registration (attestationObject) or an assertion (authenticatorData,
     signature, userHandle). Codes: response.type, response.malformed, response.missing_field,
     response.invalid_base64, response.credential_id_mismatch."""
+
+_T = TypeVar("_T")
+
+def registration_record(cls: type[_T], ad: AuthenticatorData, env: Envelope, res: Any, alg: int,
+                        now: datetime, user_handle: bytes | None) -> _T:
+    """``relying_party.Credential`` of a verified registration, its instance dict set in one step
+    (the frozen dataclass ``__init__`` is not run: the values are already normalised)."""

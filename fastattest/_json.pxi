@@ -5,6 +5,8 @@
 # to a lone surrogate, numbers longer than 256 characters and nesting deeper than 32 are refused;
 # a duplicate key at any depth raises client_data.duplicate_key (catalogue J11).
 
+from libc.string cimport memcpy
+
 MAX_CLIENT_DATA = 64 * 1024  # J13: real clientDataJSON is a few hundred bytes
 cdef Py_ssize_t _CD_MAX = MAX_CLIENT_DATA
 cdef int _J_MAX_DEPTH = 32
@@ -56,10 +58,26 @@ cdef int _j_u4(_JReader* r) except -1:
     return v
 
 
+cdef str _j_ascii(const unsigned char* p, Py_ssize_t n):
+    """An ASCII run as a str: the member names clientDataJSON has are the interned constants
+    (so the checks' lookups match by identity); anything else is copied (no UTF-8 decoding)."""
+    if n == 4 and memcmp(p, b"type", 4) == 0:
+        return "type"
+    if n == 9 and memcmp(p, b"challenge", 9) == 0:
+        return "challenge"
+    if n == 6 and memcmp(p, b"origin", 6) == 0:
+        return "origin"
+    if n == 11 and memcmp(p, b"crossOrigin", 11) == 0:
+        return "crossOrigin"
+    cdef object s = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(s), p, n)
+    return <str>s
+
+
 cdef str _j_string(_JReader* r):
     """A string; r.p[r.pos] is the opening quote. Runs without escapes are decoded in place."""
     cdef Py_ssize_t start, run
-    cdef unsigned char c, e
+    cdef unsigned char c, e, high = 0
     cdef int cp, lo
     r.pos += 1
     start = r.pos
@@ -67,11 +85,14 @@ cdef str _j_string(_JReader* r):
         c = r.p[r.pos]
         if c == 34:  # '"'
             r.pos += 1
+            if high < 128:  # ASCII: valid UTF-8 as it stands
+                return _j_ascii(r.p + start, r.pos - 1 - start)
             return PyUnicode_DecodeUTF8(<const char*>r.p + start, r.pos - 1 - start, "strict")
         if c == 92:  # '\\'
             break
         if c < 32:
             _jfail(r, "control character in a string")
+        high |= c
         r.pos += 1
     else:
         _jfail(r, "unterminated string")
@@ -263,6 +284,10 @@ cdef list _j_array(_JReader* r):
 def parse_client_data(raw) -> dict:
     """clientDataJSON bytes -> dict (§7.1 steps 5-6): UTF-8 (a leading BOM is dropped, J12),
     one JSON object, no duplicate keys. Raises client_data.malformed / too_large / duplicate_key."""
+    return _parse_client_data(raw)
+
+
+cdef dict _parse_client_data(object raw):
     if type(raw) is not bytes or PyBytes_GET_SIZE(raw) == 0:
         _fail("client_data.malformed", "clientDataJSON is empty")
     cdef _JReader r
@@ -285,3 +310,68 @@ def parse_client_data(raw) -> dict:
     if r.pos != r.end:
         _jfail(&r, "data after the object")
     return obj
+
+
+# ------------------------------------------------------------------------------------------
+# CollectedClientData members (WebAuthn L3 §5.8.1; §7.1 steps 7-11, §7.2 steps 11-15), checked
+# on the parsed dict. fastattest/client_data.py's verify() is this, after its argument checks;
+# RelyingParty parses, checks and hashes in one call (check_client_data).
+# ------------------------------------------------------------------------------------------
+cdef object _TOKEN_BINDING_STATUS = frozenset({"present", "supported"})  # WebAuthn L2 §5.8.1
+from hashlib import sha256 as _sha256  # OpenSSL's, as hashlib.sha256 is
+
+
+def verify_client_data(dict cd, str type_, challenge, origins, bint allow_cross_origin, top_origins) -> None:
+    """The checks of client_data.verify on a parsed clientDataJSON; ``challenge`` is the issued
+    bytes (the caller has refused anything else)."""
+    _verify_client_data(cd, type_, challenge, origins, allow_cross_origin, top_origins)
+
+
+def check_client_data(raw, str type_, challenge, origins, bint allow_cross_origin, top_origins) -> bytes:
+    """parse_client_data(raw), verify_client_data on it (§7.1 steps 5-11 / §7.2 steps 9-15), then
+    the SHA-256 of raw (§7.1 step 12 / §7.2 step 16), which the ceremony signs over."""
+    _verify_client_data(_parse_client_data(raw), type_, challenge, origins, allow_cross_origin, top_origins)
+    return _sha256(raw).digest()
+
+
+cdef int _verify_client_data(dict cd, str type_, object challenge, object origins, bint allow_cross_origin,
+                             object top_origins) except -1:
+    if type(challenge) is not bytes:
+        if not isinstance(challenge, bytearray):
+            raise TypeError("challenge must be bytes, not %s" % type(challenge).__name__)
+        challenge = bytes(challenge)
+    if PyBytes_GET_SIZE(challenge) == 0:
+        raise ValueError("challenge must not be empty")
+    # §7.1 step 7 / §7.2 step 11: the ceremony type, exactly (J02)
+    t = cd.get("type")
+    if t != type_:
+        _fail("client_data.type_mismatch", "clientDataJSON type is %r, expected %r" % (t, type_))
+    # step 8 / 12: challenge is the base64url (no padding) encoding of the issued challenge (J03)
+    got = cd.get("challenge")
+    if not isinstance(got, str) or got != _b64url_encode(<bytes>challenge):
+        _fail("client_data.challenge_mismatch", "clientDataJSON challenge does not match the issued challenge")
+    # step 9 / 13: origin is one the RP expects, compared exactly (J05-J07)
+    origin = cd.get("origin")
+    if not isinstance(origin, str) or origin not in origins:
+        _fail("client_data.origin_mismatch", "origin %r is not an expected origin" % (origin,))
+    # step 10 / 14: crossOrigin only where the RP expects to be embedded (J08)
+    cross = cd.get("crossOrigin", False)
+    if not isinstance(cross, bool):
+        _fail("client_data.cross_origin", "crossOrigin is not a boolean")
+    if cross and not allow_cross_origin:
+        _fail("client_data.cross_origin", "cross-origin ceremonies are not allowed")
+    # step 11 / 15: topOrigin only when expected, and then one of the allowed top origins (J09)
+    top = cd.get("topOrigin", _MISSING)
+    if top is not _MISSING:
+        if not cross or not isinstance(top, str) or top not in top_origins:
+            _fail("client_data.top_origin", "topOrigin %r is not allowed" % (top,))
+    # tokenBinding (L2 §5.8.1; conformance F-15..17): an object with a known status (J10). A string
+    # (pre-L1 clients with U2F keys send "unused") carries no binding and is ignored, as peers do
+    # (docs/stricter-than-peers.md, issue 16).
+    tb = cd.get("tokenBinding", _MISSING)
+    if tb is not _MISSING and not isinstance(tb, str):
+        if not isinstance(tb, dict) or tb.get("status") not in _TOKEN_BINDING_STATUS:
+            _fail("client_data.token_binding", "tokenBinding must be an object with a valid status")
+        if tb["status"] == "present":
+            _fail("client_data.token_binding", "token binding is not supported by this relying party")
+    return 0

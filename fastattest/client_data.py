@@ -4,13 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _core
-from .errors import VerificationError
 
 MAX_CLIENT_DATA = _core.MAX_CLIENT_DATA  # J13
-_TOKEN_BINDING_STATUS = frozenset({"present", "supported"})  # WebAuthn L2 §5.8.1 TokenBindingStatus
 
 #: §7.1 steps 5-6 / §7.2 steps 9-10: UTF-8 decode (a BOM is dropped, J12) and parse one JSON
-#: object, strictly, refusing duplicate keys (J11). Compiled: ~0.45 us where json with an
+#: object, strictly, refusing duplicate keys (J11). Compiled: ~0.4 us where json with an
 #: object_pairs_hook took ~1.9 us. See fastattest/_json.pxi.
 parse = _core.parse_client_data
 
@@ -39,35 +37,17 @@ def verify(
     allow_cross_origin: bool = False,
     top_origins: tuple[str, ...] | frozenset[str] = (),
 ) -> None:
-    # §7.1 step 7 / §7.2 step 11: the ceremony type, exactly (J02)
-    if cd.get("type") != type:
-        raise VerificationError("client_data.type_mismatch", f"clientDataJSON type is {cd.get('type')!r}, expected {type!r}")
-    # step 8 / 12: challenge is the base64url (no padding) encoding of the issued challenge (J03)
+    """§7.1 steps 7-11 / §7.2 steps 11-15 on a parsed clientDataJSON (compiled, fastattest/_json.pxi):
+    type exactly (J02); challenge the base64url, unpadded, of the issued bytes (J03); origin one
+    of ``origins`` exactly (J05-J07); crossOrigin a boolean, true only when allowed (J08);
+    topOrigin only with crossOrigin and one of ``top_origins`` (J09); tokenBinding an object with
+    a known status that is not "present", or a string, which is ignored (J10; issue 16)."""
     expected_challenge(challenge)
-    got = cd.get("challenge")
-    if not isinstance(got, str) or got != encode_challenge(challenge):
-        raise VerificationError("client_data.challenge_mismatch", "clientDataJSON challenge does not match the issued challenge")
-    # step 9 / 13: origin is one the RP expects, compared exactly (J05-J07)
-    origin = cd.get("origin")
-    if not isinstance(origin, str) or origin not in origins:
-        raise VerificationError("client_data.origin_mismatch", f"origin {origin!r} is not an expected origin")
-    # step 10 / 14: crossOrigin only where the RP expects to be embedded (J08)
-    cross = cd.get("crossOrigin", False)
-    if not isinstance(cross, bool):
-        raise VerificationError("client_data.cross_origin", "crossOrigin is not a boolean")
-    if cross and not allow_cross_origin:
-        raise VerificationError("client_data.cross_origin", "cross-origin ceremonies are not allowed")
-    # step 11 / 15: topOrigin only when expected, and then one of the allowed top origins (J09)
-    if "topOrigin" in cd:
-        top = cd["topOrigin"]
-        if not cross or not isinstance(top, str) or top not in top_origins:
-            raise VerificationError("client_data.top_origin", f"topOrigin {top!r} is not allowed")
-    # tokenBinding (L2 §5.8.1; conformance F-15..17): an object with a known status (J10). A string
-    # (pre-L1 clients with U2F keys send "unused") carries no binding and is ignored, as peers do
-    # (docs/stricter-than-peers.md, issue 16).
-    if "tokenBinding" in cd and not isinstance(cd["tokenBinding"], str):
-        tb = cd["tokenBinding"]
-        if not isinstance(tb, dict) or tb.get("status") not in _TOKEN_BINDING_STATUS:
-            raise VerificationError("client_data.token_binding", "tokenBinding must be an object with a valid status")
-        if tb["status"] == "present":
-            raise VerificationError("client_data.token_binding", "token binding is not supported by this relying party")
+    _core.verify_client_data(cd if cd.__class__ is dict else dict(cd), type, challenge, origins,
+                             allow_cross_origin, top_origins)
+
+
+#: parse(raw), verify(...), then SHA-256 of raw (§7.1 steps 5-12 / §7.2 steps 9-16) in one compiled
+#: call, positional: (raw, type, challenge, origins, allow_cross_origin, top_origins) -> the hash.
+#: The challenge must already be checked with expected_challenge (RelyingParty does so on entry).
+checked_hash = _core.check_client_data

@@ -65,6 +65,8 @@ def test_registered_credential_is_a_complete_frozen_credential(fmt, ca, challeng
     assert sorted(vars(cred)) == sorted(names)
     rebuilt = Credential(**{n: getattr(cred, n) for n in names})
     assert rebuilt == cred and hash(rebuilt) == hash(cred) and repr(rebuilt) == repr(cred)
+    assert list(vars(cred)) == list(vars(rebuilt)) == names  # _core.registration_record: every field, in order
+    assert vars(cred) == vars(rebuilt)  # metadata too (compare=False leaves it out of ==)
     assert type(cred.trust_path) is tuple and type(cred.transports) is tuple
     with pytest.raises(dataclasses.FrozenInstanceError):
         cred.sign_count = 5  # type: ignore[misc]
