@@ -87,13 +87,20 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224":
            "sha512": hashes.SHA512}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Name:
     """An RFC 5280 Name: its DER and its attributes, RDN by RDN. Two names are the same when
     their attributes are (RFC 5280 §7.1, binary string comparison), whatever string types encode them."""
 
     der: bytes = field(compare=False)
     rdns: tuple[tuple[tuple[str, str], ...], ...]
+
+    def __init__(self, der: bytes, rdns: tuple[tuple[tuple[str, str], ...], ...]) -> None:
+        # frozen: set once, here, through the instance dict (the generated __init__ makes one
+        # object.__setattr__ call per field, ~0.1 us each, for every new certificate)
+        d = self.__dict__
+        d["der"] = der
+        d["rdns"] = rdns
 
     def get(self, oid: str) -> list[str]:
         """Every value of attribute ``oid`` (dotted), in order."""
@@ -106,13 +113,19 @@ class Name:
         return ",".join("+".join(f"{_LABELS.get(k, k)}={v}" for k, v in rdn) for rdn in reversed(self.rdns))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Extension:
     """One extension as received: its OID, criticality and extnValue contents (RFC 5280 §4.1)."""
 
     oid: str
     critical: bool
     value: bytes
+
+    def __init__(self, oid: str, critical: bool, value: bytes) -> None:
+        d = self.__dict__  # frozen: set once, here (as Name)
+        d["oid"] = oid
+        d["critical"] = critical
+        d["value"] = value
 
     @property
     def name(self) -> str:
@@ -206,64 +219,51 @@ def load(der: bytes) -> CertInfo:
 
 def _parse(der: bytes) -> CertInfo:
     # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
-    # the compiled core splits it into the parts below (``_x509.pxi``), which are decoded here
+    # the compiled core splits it into the parts below (``_x509.pxi``), each extension into its
+    # (extnID, critical, extnValue) with RFC 5280 §4.1's shape checked there; they are decoded here
     (tbs, outer_alg, alg_oid, signature, version_der, serial_der, issuer_der, issuer_header, subject_der,
-     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(
+     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_parts) = _core.split_certificate(
         der if type(der) is bytes else bytes(der))  # the core takes exact bytes; a subclass is as good
-    version = 1
-    if version_der is not None:  # [0] EXPLICIT Version DEFAULT v1
+    if version_der == b"\x02":  # v3, nearly always
+        version = 3
+    elif version_der is None:  # [0] EXPLICIT Version DEFAULT v1
+        version = 1
+    else:
         version = _der.integer(version_der) + 1
         if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
             raise _der.DerError(f"unknown certificate version {version}")
     extensions: dict[str, Extension] = {}
-    for raw in extension_ders:
-        ext = _extension(raw)
+    for raw, oid_der, critical, value in extension_parts:
+        ext = _EXTENSIONS.get(raw)
+        if ext is None:
+            ext = Extension(_der.oid(oid_der), critical, value)
+            if len(_EXTENSIONS) >= _EXTENSIONS_MAX:  # the oldest out (another thread may race: no KeyError)
+                _EXTENSIONS.pop(next(iter(_EXTENSIONS), b""), None)
+            _EXTENSIONS[raw] = ext
         if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
             raise _der.DerError(f"the {ext.name} extension appears twice")
         extensions[ext.oid] = ext
-    return CertInfo(
-        der=der,
-        tbs=tbs,
-        signature_algorithm=_der.oid(alg_oid),
-        signature_algorithm_der=outer_alg,
-        signature=signature,
-        version=version,
-        serial=_der.integer(serial_der),
-        issuer=_name(issuer_der, issuer_header),
-        subject=_name(subject_der, subject_header),
-        not_before=_time(t0_tag, t0),
-        not_after=_time(t1_tag, t1),
-        spki=spki,
-        public_key=serialization.load_der_public_key(spki),
-        extensions=extensions,
-    )
+    if not serial_der:
+        raise _der.DerError("empty INTEGER")
+    return CertInfo(der, tbs, _der.oid(alg_oid), outer_alg, signature, version, int.from_bytes(serial_der, "big", signed=True),
+                    _name(issuer_der, issuer_header), _name(subject_der, subject_header),
+                    _time(t0_tag, t0), _time(t1_tag, t1), spki, serialization.load_der_public_key(spki), extensions)
 
 
-# Parts that repeat from certificate to certificate (an issuer's name, a model's subject, the
-# same extensions, OIDs, validity times) are decoded once per distinct encoding: the result
-# depends on the bytes alone. A decoding error is not cached: it raises again.
+# Parts that repeat from certificate to certificate (an issuer's name, a model's subject, OIDs,
+# validity times) are decoded once per distinct encoding: the result depends on the bytes alone.
+# A decoding error is not cached: it raises again.
 _time = lru_cache(maxsize=4096)(_der.parse_time)
+# Extension DER -> Extension: a model's extensions recur (basicConstraints, keyUsage, a TPM's SAN
+# and EKU); one new per certificate (Android's key description) costs a dict insert. Oldest out.
+_EXTENSIONS: dict[bytes, Extension] = {}
+_EXTENSIONS_MAX = 4096
 
 
 @lru_cache(maxsize=4096)
 def _name(der: bytes, header: int) -> Name:
     """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``."""
     return Name(der, _core.split_name(der, header))
-
-
-@lru_cache(maxsize=4096)
-def _extension(der: bytes) -> Extension:
-    """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }."""
-    etag, es, ee = _der.tlv(der, 0, len(der))
-    parts = _der.children(der, es, ee)
-    if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
-        raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
-    critical = False
-    if len(parts) == 3:
-        if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
-            raise _der.DerError("an extension's critical flag is not a BOOLEAN")
-        critical = der[parts[1][2]] != 0
-    return Extension(_der.oid(der[parts[0][2]:parts[0][3]]), critical, der[parts[-1][2]:parts[-1][3]])
 
 
 def _key_identifier_of_spki(spki: bytes) -> str:
