@@ -102,6 +102,16 @@ class Name:
         d["der"] = der
         d["rdns"] = rdns
 
+    def __eq__(self, other: object) -> bool:
+        if self is other:  # a name decoded once (``_name``) is the same object wherever it recurs
+            return True
+        if other.__class__ is not Name:
+            return NotImplemented
+        return self.rdns == other.rdns  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:  # as the equality: the attributes alone
+        return hash(self.rdns)
+
     def get(self, oid: str) -> list[str]:
         """Every value of attribute ``oid`` (dotted), in order."""
         return [v for rdn in self.rdns for k, v in rdn if k == oid]
@@ -237,8 +247,8 @@ def _parse(der: bytes) -> CertInfo:
         ext = _EXTENSIONS.get(raw)
         if ext is None:
             ext = Extension(_der.oid(oid_der), critical, value)
-            if len(_EXTENSIONS) >= _EXTENSIONS_MAX:  # the oldest out (another thread may race: no KeyError)
-                _EXTENSIONS.pop(next(iter(_EXTENSIONS), b""), None)
+            if len(_EXTENSIONS) >= _EXTENSIONS_MAX:  # full: start again (a FIFO on a dict costs a scan)
+                _EXTENSIONS.clear()
             _EXTENSIONS[raw] = ext
         if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
             raise _der.DerError(f"the {ext.name} extension appears twice")
@@ -255,7 +265,7 @@ def _parse(der: bytes) -> CertInfo:
 # A decoding error is not cached: it raises again.
 _time = lru_cache(maxsize=4096)(_der.parse_time)
 # Extension DER -> Extension: a model's extensions recur (basicConstraints, keyUsage, a TPM's SAN
-# and EKU); one new per certificate (Android's key description) costs a dict insert. Oldest out.
+# and EKU); one new per certificate (Android's key description) costs a dict insert.
 _EXTENSIONS: dict[bytes, Extension] = {}
 _EXTENSIONS_MAX = 4096
 
@@ -334,14 +344,15 @@ def signed_by(child: CertInfo, issuer_key: Any) -> bool:
 
 
 # ------------------------------------------------------------------ extensions, decoded on demand
+_UNDECODED: Any = object()
+
+
 def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], _T]) -> _T | None:
     """The decoded value of extension ``oid`` (None when absent), decoded once per certificate;
     ``certificate.extension_malformed`` naming the extension when it does not decode."""
-    try:
-        return cast("_T | None", info._decoded[oid])  # what ``decoder`` returned for this oid
-    except KeyError:
-        pass
-    value: _T | None
+    value = info._decoded.get(oid, _UNDECODED)  # what ``decoder`` returned for this oid
+    if value is not _UNDECODED:
+        return cast("_T | None", value)
     ext = info.extensions.get(oid)
     if ext is None:
         value = None
