@@ -114,7 +114,10 @@ def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.Trust
         if isinstance(certs, (bytes, str)):
             certs = (certs,)
         items.append((fmt, tuple(certs)))
-    stores = _stores_cached(tuple(items))
+    try:
+        stores = _stores_cached(tuple(items))
+    except TypeError:  # an unhashable certificate (a bytearray): prepared as well, not cached
+        stores = {fmt: trust.store_from(certs) for fmt, certs in items}
     if type(trust_anchors) is dict:
         snap = _snapshot(trust_anchors)
         if snap is not None:
