@@ -484,6 +484,16 @@ def crl_distribution_urls(info: CertInfo) -> tuple[str, ...]:
     return _decode(info, OID_CRL_DISTRIBUTION_POINTS, _crl_urls) or ()
 
 
+# The decoders above by extension OID: each a function of the extnValue bytes alone (cached), for
+# a check that needs to know an extension decodes (trust: a critical one, X07) but not its value.
+VALUE_DECODERS: dict[str, Callable[[bytes], Any]] = {
+    OID_BASIC_CONSTRAINTS: _basic_constraints,
+    OID_KEY_USAGE: _key_usage,
+    OID_EXTENDED_KEY_USAGE: _extended_key_usage,
+    OID_SUBJECT_ALT_NAME: _general_names,
+}
+
+
 def extension_value(info: CertInfo, oid: str) -> bytes | None:
     ext = info.extensions.get(oid)
     return None if ext is None else ext.value

@@ -35,6 +35,7 @@ _DECODERS = {
     certificates.OID_SUBJECT_ALT_NAME: certificates.subject_alt_names,  # critical when the subject is empty (TPM AIK)
 }
 _KNOWN_CRITICAL = frozenset(_DECODERS) | {certificates.OID_CERTIFICATE_POLICIES}
+_VALUE_DECODERS = {oid: certificates.VALUE_DECODERS[oid] for oid in _DECODERS}
 
 
 def to_der(cert: bytes | str) -> list[bytes]:
@@ -107,11 +108,16 @@ def _check_extensions(info: certificates.CertInfo) -> None:
 
 def _check_critical(info: certificates.CertInfo, ext: certificates.Extension) -> None:
     """X07, RFC 5280 §4.2: a critical extension must be one this validator processes, and decode."""
-    if ext.oid not in _KNOWN_CRITICAL:
-        raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {ext.oid}")
-    decoder = _DECODERS.get(ext.oid)
-    if decoder is not None:
-        decoder(info)  # certificate.extension_malformed, naming it, if it does not decode
+    oid = ext.oid
+    if oid not in _KNOWN_CRITICAL:
+        raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {oid}")
+    decode = _VALUE_DECODERS.get(oid)
+    if decode is not None:
+        try:
+            decode(ext.value)  # cached by the bytes: a model's extensions decode once
+        except Exception:
+            _DECODERS[oid](info)  # certificate.extension_malformed, naming it and the certificate
+            raise  # (not reached: the same bytes fail the same way)
 
 
 def _check_ca(info: certificates.CertInfo, below: int) -> None:
@@ -134,18 +140,32 @@ _WEAK_HASHES = frozenset({"sha1", "md5"})
 def _strength(info: certificates.CertInfo) -> tuple[str | None, str | None]:
     """(what is weak about the certificate's key, what is weak about its signature), each None
     when nothing is; computed once per certificate."""
-    found = info._decoded.get("strength")
+    decoded = info._decoded
+    found = decoded.get("strength")
     if found is None:
-        key, kind, key_problem, sig_problem = info.public_key, certificates.key_kind(info.public_key), None, None
-        if kind == "rsa" and key.key_size < 2048:
-            key_problem = f"a certificate on the path has a {key.key_size}-bit RSA key"
-        elif kind == "ec" and key.curve.key_size < 256:
-            key_problem = f"a certificate on the path has a {key.curve.name} key"
-        alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
-        if alg is not None and alg.name in _WEAK_HASHES:
-            sig_problem = f"a certificate on the path is signed with {alg.name.upper()}"
-        found = info._decoded["strength"] = (key_problem, sig_problem)
+        key, key_problem = info.public_key, None
+        kind = certificates.key_kind(key)
+        if kind == "rsa":
+            if key.key_size < 2048:
+                key_problem = f"a certificate on the path has a {key.key_size}-bit RSA key"
+        elif kind == "ec":
+            curve = key.curve
+            if curve.key_size < 256:
+                key_problem = f"a certificate on the path has a {curve.name} key"
+        sig_problem = _SIGNATURE_PROBLEMS.get(info.signature_algorithm, _UNKNOWN)
+        if sig_problem is _UNKNOWN:  # RSASSA-PSS (the hash is in its parameters), or not a known algorithm
+            alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
+            sig_problem = f"a certificate on the path is signed with {alg.name.upper()}" if alg is not None and alg.name in _WEAK_HASHES else None
+        found = decoded["strength"] = (key_problem, sig_problem)
     return found
+
+
+_UNKNOWN: object = object()
+# signatureAlgorithm OID -> what is weak about it (None: nothing), where the OID alone decides
+_SIGNATURE_PROBLEMS: dict[str, str | None] = {
+    oid: (f"a certificate on the path is signed with {h.name.upper()}" if h is not None and h.name in _WEAK_HASHES else None)
+    for oid, (kind, h) in certificates._SIGNATURE_ALGORITHMS.items() if kind != "pss"
+}
 
 
 def _check_strength(path: Sequence[certificates.CertInfo]) -> None:
