@@ -215,7 +215,8 @@ def _assess(
     # tried in turn when it holds any anchor
     store = anchors.get(fmt) if anchors else None
     if entry is None and st.pinned_anchors is None:  # the usual case: one candidate, no list
-        stores: Sequence[trust.TrustStore] = (store,) if store else ()
+        stores: Sequence[trust.TrustStore] = (store,) if store is not None and (
+            store.anchors if type(store) is trust.TrustStore else store) else ()
     else:
         stores = [s for s in (store, st.pinned_anchors, entry.trust_store if entry is not None else None) if s]
     if not stores:

@@ -231,8 +231,8 @@ def validate_path(
     known = None
     tail_key = (x5c[1:], store.serial, anchor_in_chain, allow_weak) if n > 1 else None
     if tail_key is not None:
-        tail = issuers.lookup(tail_key, now)
-        if tail is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
+        tail = issuers._TAILS.get(tail_key)  # issuers.lookup, inline (hot path)
+        if tail is not None and tail[1] <= now <= tail[2]:  # a new leaf under a validated issuer (fastattest/issuers.py)
             # x5c[2:] was loaded when the tail was validated: loading is a function of the bytes
             known = _via_known_issuer(certificates.load(x5c[0]), certificates.load(x5c[1]), tail, store, now, allow_weak)
     if known is not None:
