@@ -270,10 +270,20 @@ _EXTENSIONS: dict[bytes, Extension] = {}
 _EXTENSIONS_MAX = 4096
 
 
-@lru_cache(maxsize=4096)
+_NAMES: dict[bytes, Name] = {}  # Name DER -> Name (the header length is a function of the DER)
+_NAMES_MAX = 4096
+
+
 def _name(der: bytes, header: int) -> Name:
-    """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``."""
-    return Name(der, _core.split_name(der, header))
+    """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``: one object
+    per encoding, so an issuer field and its issuer's subject are usually the same object."""
+    name = _NAMES.get(der)
+    if name is None:
+        name = Name(der, _core.split_name(der, header))
+        if len(_NAMES) >= _NAMES_MAX:  # full: start again (a FIFO on a dict costs a scan)
+            _NAMES.clear()
+        _NAMES[der] = name
+    return name
 
 
 def _key_identifier_of_spki(spki: bytes) -> str:
