@@ -170,6 +170,7 @@ from fastattest import _der as _pyder  # OID text and directory strings: one imp
 
 
 cdef dict _NAME_OIDS = {}  # attribute type OID contents -> dotted text (bounded)
+cdef list _X520_TYPES = [_pyder.oid(bytes((0x55, 0x04, n))) for n in range(0x80)]  # "2.5.4.0" .. "2.5.4.127"
 
 
 @cython.boundscheck(False)
@@ -200,12 +201,15 @@ def split_name(bytes der not None, object header):
             _x_tlv(p, o.e, atv.e, &v)
             if v.e != atv.e:
                 raise ValueError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
-            raw = _x_slice(p, o.s, o.e)
-            kind = _NAME_OIDS.get(raw)
-            if kind is None:  # decoded (or refused) by _der.oid; a few attribute types recur
-                kind = oid(raw)
-                if len(_NAME_OIDS) < 256:
-                    _NAME_OIDS[raw] = kind
+            if o.e - o.s == 3 and p[o.s] == 0x55 and p[o.s + 1] == 0x04 and p[o.s + 2] < 0x80:
+                kind = _X520_TYPES[p[o.s + 2]]  # id-at (2.5.4.N, X.520): C, O, OU, CN, ...
+            else:
+                raw = _x_slice(p, o.s, o.e)
+                kind = _NAME_OIDS.get(raw)
+                if kind is None:  # decoded (or refused) by _der.oid; a few attribute types recur
+                    kind = oid(raw)
+                    if len(_NAME_OIDS) < 256:
+                        _NAME_OIDS[raw] = kind
             if v.tag == 0x0C:  # UTF8String, decoded here; invalid UTF-8 is refused by _der's message
                 try:
                     value = (<const char*>p)[v.s:v.e].decode("utf-8")

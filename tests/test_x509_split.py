@@ -298,3 +298,18 @@ def test_directory_strings_agree_with_the_reference() -> None:
                 with pytest.raises(ValueError) as python:
                     _der.parse_name(data, 2, len(data))
                 assert str(compiled.value) == str(python.value)
+
+
+def test_attribute_types_agree_with_the_reference() -> None:
+    """split_name reads id-at (2.5.4.N, one arc under 128) from a table: every such type, the
+    arcs around the table's edge and other OIDs read as _der.oid reads them, or both refuse."""
+    oids = [bytes((0x55, 0x04, n)) for n in range(0x100)] + [b"\x55\x04\x81\x00", b"\x55\x04", b"\x55\x05\x03", b"\x56\x04\x03",
+                                                           b"\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x19", b"\x55\x04\x03\x00", b""]
+    for raw in oids:
+        atv = b"\x06" + bytes([len(raw)]) + raw + b"\x13\x02ab"
+        rdn = b"\x31" + bytes([len(atv) + 2]) + b"\x30" + bytes([len(atv)]) + atv
+        data = b"\x30" + bytes([len(rdn)]) + rdn
+        got = outcome(lambda d: _core.split_name(d, 2), data)
+        assert got == outcome(lambda d: _der.parse_name(d, 2, len(d)), data), raw.hex()
+        if len(raw) == 3 and raw[:2] == b"\x55\x04" and raw[2] < 0x80:
+            assert got == (((f"2.5.4.{raw[2]}", "ab"),),)
