@@ -49,12 +49,11 @@ _EXTENSION_SHAPE = "an extension is not SEQUENCE { OID, critical?, OCTET STRING 
 
 
 @cython.boundscheck(False)
-cdef tuple _x_extension(const unsigned char* p, _Tlv* ext):
+cdef int _x_extension(const unsigned char* p, _Tlv* ext, _Tlv* part) except -1:
     """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT
-    FALSE, extnValue OCTET STRING } -> (its DER, extnID contents, critical, extnValue contents). Every
-    child must be a well-formed TLV within the extension; a critical flag is one octet, any
-    nonzero value TRUE (read leniently, as _der would: the meaning is unambiguous)."""
-    cdef _Tlv part[3]
+    FALSE, extnValue OCTET STRING } at ``ext``: every child a well-formed TLV within it, the
+    shape checked, a critical flag one octet. Fills part[0..2] (extnID, critical, extnValue;
+    critical's tag is 0 when absent)."""
     cdef _Tlv c
     cdef Py_ssize_t pos = ext.s
     cdef int count = 0
@@ -66,13 +65,29 @@ cdef tuple _x_extension(const unsigned char* p, _Tlv* ext):
         pos = c.e
     if ext.tag != 0x30 or count < 2 or count > 3 or part[0].tag != 0x06 or part[count - 1].tag != 0x04:
         raise ValueError(_EXTENSION_SHAPE)
-    critical = False
     if count == 3:
         if part[1].tag != 0x01 or part[1].e - part[1].s != 1:
             raise ValueError("an extension's critical flag is not a BOOLEAN")
-        critical = p[part[1].s] != 0
-    return (_x_slice(p, ext.hdr, ext.e), _x_slice(p, part[0].s, part[0].e), critical,
-            _x_slice(p, part[count - 1].s, part[count - 1].e))
+    else:
+        part[2] = part[1]
+        part[1].tag = 0
+    return 0
+
+
+@cython.boundscheck(False)
+def split_extension(bytes der not None):
+    """One Extension DER, as split_certificate gives it (checked there already) -> (extnID
+    contents, critical, extnValue contents); a critical octet other than zero is TRUE (read
+    leniently: the meaning is unambiguous). ValueError if ``der`` is not exactly one Extension."""
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
+    cdef _Tlv ext
+    cdef _Tlv part[3]
+    _x_tlv(p, 0, n, &ext)
+    if ext.e != n:
+        raise ValueError(_EXTENSION_SHAPE)
+    _x_extension(p, &ext, part)
+    return (_x_slice(p, part[0].s, part[0].e), part[1].tag == 0x01 and p[part[1].s] != 0, _x_slice(p, part[2].s, part[2].e))
 
 
 @cython.boundscheck(False)
@@ -80,13 +95,14 @@ def split_certificate(bytes der not None):
     """Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
     -> (tbs, signatureAlgorithm DER, its OID contents, signature, version INTEGER contents or None,
     serialNumber contents, issuer DER, issuer header length, subject DER, subject header length,
-    notBefore tag, contents, notAfter tag, contents, subjectPublicKeyInfo DER,
-    [(Extension DER, extnID contents, critical, extnValue contents), ...]): each extension split, with
-    the refusals certificates._parse made when it read them (ValueError)."""
+    notBefore tag, contents, notAfter tag, contents, subjectPublicKeyInfo DER, [Extension DER, ...]),
+    each Extension's shape checked (``split_extension`` reads one), with the refusals
+    certificates._parse made when it read them (ValueError)."""
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
     cdef _Tlv top, tbs, alg, sig, x, y, g, seq, ext
     cdef _Tlv f[6]
+    cdef _Tlv part[3]
     cdef Py_ssize_t pos, q, i
     cdef bytes alg_oid
     cdef object version = None
@@ -157,7 +173,8 @@ def split_certificate(bytes der not None):
         q = seq.s
         while q < seq.e:
             _x_tlv(p, q, seq.e, &ext)
-            extensions.append(_x_extension(p, &ext))
+            _x_extension(p, &ext, part)  # its shape, as certificates._parse requires it
+            extensions.append(_x_slice(p, ext.hdr, ext.e))
             q = ext.e
     return (_x_slice(p, tbs.hdr, tbs.e), _x_slice(p, alg.hdr, alg.e), alg_oid, _x_slice(p, sig.s + 1, sig.e),
             version, _x_slice(p, f[0].s, f[0].e),

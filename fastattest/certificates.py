@@ -229,10 +229,10 @@ def load(der: bytes) -> CertInfo:
 
 def _parse(der: bytes) -> CertInfo:
     # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
-    # the compiled core splits it into the parts below (``_x509.pxi``), each extension into its
-    # (extnID, critical, extnValue) with RFC 5280 §4.1's shape checked there; they are decoded here
+    # the compiled core splits it into the parts below (``_x509.pxi``), each extension's RFC 5280
+    # §4.1 shape checked there; they are decoded here, an extension not seen before split by the core
     (tbs, outer_alg, alg_oid, signature, version_der, serial_der, issuer_der, issuer_header, subject_der,
-     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_parts) = _core.split_certificate(
+     subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(
         der if type(der) is bytes else bytes(der))  # the core takes exact bytes; a subclass is as good
     if version_der == b"\x02":  # v3, nearly always
         version = 3
@@ -243,9 +243,10 @@ def _parse(der: bytes) -> CertInfo:
         if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
             raise _der.DerError(f"unknown certificate version {version}")
     extensions: dict[str, Extension] = {}
-    for raw, oid_der, critical, value in extension_parts:
+    for raw in extension_ders:
         ext = _EXTENSIONS.get(raw)
         if ext is None:
+            oid_der, critical, value = _core.split_extension(raw)
             ext = Extension(_der.oid(oid_der), critical, value)
             if len(_EXTENSIONS) >= _EXTENSIONS_MAX:  # full: start again (a FIFO on a dict costs a scan)
                 _EXTENSIONS.clear()

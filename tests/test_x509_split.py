@@ -51,7 +51,9 @@ def reference(der: bytes) -> tuple:
         seq = _der.children(der, f[2], f[3])
         if len(seq) != 1 or seq[0][0] != 0x30:
             raise _der.DerError("extensions is not a SEQUENCE")
-        extensions.extend(_extension(der[h:ee]) for _, h, _, ee in _der.children(der, seq[0][2], seq[0][3]))
+        for _, h, _, ee in _der.children(der, seq[0][2], seq[0][3]):
+            _extension(der[h:ee])  # its shape: certificates._parse refused the certificate otherwise
+            extensions.append(der[h:ee])
     return (der[top[0][1]:top[0][3]], der[top[1][1]:top[1][3]], der[alg_parts[0][2]:alg_parts[0][3]], bits[1:],
             version, der[serial_f[2]:serial_f[3]],
             der[issuer_f[1]:issuer_f[3]], issuer_f[2] - issuer_f[1], der[subject_f[1]:subject_f[3]], subject_f[2] - subject_f[1],
@@ -59,9 +61,9 @@ def reference(der: bytes) -> tuple:
             der[spki_f[1]:spki_f[3]], extensions)
 
 
-def _extension(der: bytes) -> tuple[bytes, bytes, bool, bytes]:
+def _extension(der: bytes) -> tuple[bytes, bool, bytes]:
     """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue
-    OCTET STRING } -> (its DER, extnID contents, critical, extnValue contents), as certificates._parse read
+    OCTET STRING } -> (extnID contents, critical, extnValue contents), as certificates._parse read
     it before the split moved into the core: any nonzero critical octet is TRUE."""
     etag, es, ee = _der.tlv(der, 0, len(der))
     parts = _der.children(der, es, ee)
@@ -72,7 +74,7 @@ def _extension(der: bytes) -> tuple[bytes, bytes, bool, bytes]:
         if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
             raise _der.DerError("an extension's critical flag is not a BOOLEAN")
         critical = der[parts[1][2]] != 0
-    return der, der[parts[0][2]:parts[0][3]], critical, der[parts[-1][2]:parts[-1][3]]
+    return der[parts[0][2]:parts[0][3]], critical, der[parts[-1][2]:parts[-1][3]]
 
 
 def outcome(fn, der: bytes) -> object:
@@ -247,7 +249,8 @@ def test_extensions_are_split_as_the_reference_reads_them(extension: bytes, want
     der = _with_extensions(extension)
     got = outcome(_core.split_certificate, der)
     assert got == outcome(reference, der)
-    assert (got if got == "refused" else got[15]) == (want if want == "refused" else [(extension, *want)])
+    assert (got if got == "refused" else got[15]) == (want if want == "refused" else [extension])
+    assert outcome(_core.split_extension, extension) == want == outcome(_extension, extension)
 
 
 def test_extensions_agree_on_mutations() -> None:
@@ -274,6 +277,9 @@ def test_extensions_agree_on_mutations() -> None:
         data = bytes(der)
         want = outcome(reference, data)
         assert outcome(_core.split_certificate, data) == want, (round_, data.hex())
+        if want != "refused":
+            for ext in want[15]:
+                assert _core.split_extension(ext) == _extension(ext)
         refused += want == "refused"
         agreed += want != "refused"
     assert refused > 300 and agreed > 100
@@ -313,3 +319,24 @@ def test_attribute_types_agree_with_the_reference() -> None:
         assert got == outcome(lambda d: _der.parse_name(d, 2, len(d)), data), raw.hex()
         if len(raw) == 3 and raw[:2] == b"\x55\x04" and raw[2] < 0x80:
             assert got == (((f"2.5.4.{raw[2]}", "ab"),),)
+
+
+def test_split_extension_takes_exactly_one_extension() -> None:
+    """split_extension reads what split_certificate gave (one whole Extension): anything else,
+    trailing bytes included, is refused, never read past."""
+    one = bytes.fromhex("300c0603551d130101ff04023000")
+    assert _core.split_extension(one) == (b"\x55\x1d\x13", True, b"\x30\x00")
+    rng = random.Random(9)
+    for data in [b"", b"\x30", one + b"\x00", one[:-1], b"\x30\x84\xff\xff\xff\xff", one[:1] + b"\x80" + one[2:]]:
+        with pytest.raises(ValueError):
+            _core.split_extension(data)
+    for _ in range(3000):
+        data = bytearray(one)
+        data[rng.randrange(len(data))] = rng.randrange(256)
+        data = bytes(data)
+        want = outcome(_extension, data)
+        if want != "refused" and _der.tlv(data, 0, len(data))[2] != len(data):
+            want = "refused"  # bytes after the Extension: the reference does not look
+        assert outcome(_core.split_extension, data) == want, data.hex()
+    with pytest.raises(TypeError):
+        _core.split_extension(bytearray(one))  # type: ignore[arg-type]
