@@ -157,8 +157,12 @@ def split_certificate(der: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes | N
                                            int, bytes, int, bytes, bytes, list[bytes]]:
     """RFC 5280 §4.1 framing: (tbs, signatureAlgorithm DER, its OID contents, signature, version
     contents or None, serial contents, issuer DER, its header length, subject DER, its header
-    length, notBefore tag, contents, notAfter tag, contents, SPKI DER, [Extension DER, ...]).
-    ValueError on a structure that is not a certificate's."""
+    length, notBefore tag, contents, notAfter tag, contents, SPKI DER, [Extension DER, ...]),
+    each Extension's shape checked. ValueError on a structure that is not a certificate's."""
+
+def split_extension(der: bytes) -> tuple[bytes, bool, bytes]:
+    """RFC 5280 §4.1 Extension (exactly one, as split_certificate gives it) -> (extnID contents,
+    critical, extnValue contents); ValueError if malformed."""
 
 def split_name(der: bytes, header: int) -> tuple[tuple[tuple[str, str], ...], ...]:
     """RFC 5280 §4.1.2.4 Name -> RDNs of (OID, text), as ``_der.parse_name``; ValueError if malformed."""

@@ -83,6 +83,26 @@ def integer(body: bytes) -> int:
 def parse_time(tag: int, body: bytes) -> datetime:
     """UTCTime (tag 23) or GeneralizedTime (24) in UTC, RFC 5280 §4.1.2.5 (seconds optional,
     fractional seconds ignored: they change no validity decision worth refusing a device for)."""
+    # The forms RFC 5280 §4.1.2.5.1/.2 require (YYMMDDHHMMSSZ, YYYYMMDDHHMMSSZ), read by digit:
+    # a new device's certificate brings new times. Anything else, or a date that does not exist,
+    # takes the general reading below (which gives every refusal its message).
+    if type(body) is bytes and body[-1:] == b"Z" and body[:-1].isdigit():  # ASCII digits only
+        n = len(body)
+        if (tag == 23 and n == 13) or (tag == 24 and n == 15):
+            v = int(body[:-1])  # (YY)YYMMDDHHMMSS
+            year = v // 10000000000
+            if tag == 23:
+                year += 1900 if year >= 50 else 2000
+            try:
+                return datetime(year, v // 100000000 % 100, v // 1000000 % 100, v // 10000 % 100, v // 100 % 100, v % 100,
+                                tzinfo=timezone.utc)
+            except ValueError:
+                pass
+    return _parse_time(tag, body)
+
+
+def _parse_time(tag: int, body: bytes) -> datetime:
+    """parse_time, any form: the reference its fast path is tested against."""
     try:
         text = body.decode("ascii")
     except UnicodeDecodeError:

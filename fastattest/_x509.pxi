@@ -45,16 +45,64 @@ cdef inline bytes _x_slice(const unsigned char* p, Py_ssize_t s, Py_ssize_t e):
     return PyBytes_FromStringAndSize(<const char*>p + s, e - s)
 
 
+_EXTENSION_SHAPE = "an extension is not SEQUENCE { OID, critical?, OCTET STRING }"
+
+
+@cython.boundscheck(False)
+cdef int _x_extension(const unsigned char* p, _Tlv* ext, _Tlv* part) except -1:
+    """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT
+    FALSE, extnValue OCTET STRING } at ``ext``: every child a well-formed TLV within it, the
+    shape checked, a critical flag one octet. Fills part[0..2] (extnID, critical, extnValue;
+    critical's tag is 0 when absent)."""
+    cdef _Tlv c
+    cdef Py_ssize_t pos = ext.s
+    cdef int count = 0
+    while pos < ext.e:  # walk every child (a malformed one refuses the certificate), keep three
+        _x_tlv(p, pos, ext.e, &c)
+        if count < 3:
+            part[count] = c
+        count += 1
+        pos = c.e
+    if ext.tag != 0x30 or count < 2 or count > 3 or part[0].tag != 0x06 or part[count - 1].tag != 0x04:
+        raise ValueError(_EXTENSION_SHAPE)
+    if count == 3:
+        if part[1].tag != 0x01 or part[1].e - part[1].s != 1:
+            raise ValueError("an extension's critical flag is not a BOOLEAN")
+    else:
+        part[2] = part[1]
+        part[1].tag = 0
+    return 0
+
+
+@cython.boundscheck(False)
+def split_extension(bytes der not None):
+    """One Extension DER, as split_certificate gives it (checked there already) -> (extnID
+    contents, critical, extnValue contents); a critical octet other than zero is TRUE (read
+    leniently: the meaning is unambiguous). ValueError if ``der`` is not exactly one Extension."""
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
+    cdef _Tlv ext
+    cdef _Tlv part[3]
+    _x_tlv(p, 0, n, &ext)
+    if ext.e != n:
+        raise ValueError(_EXTENSION_SHAPE)
+    _x_extension(p, &ext, part)
+    return (_x_slice(p, part[0].s, part[0].e), part[1].tag == 0x01 and p[part[1].s] != 0, _x_slice(p, part[2].s, part[2].e))
+
+
 @cython.boundscheck(False)
 def split_certificate(bytes der not None):
     """Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
     -> (tbs, signatureAlgorithm DER, its OID contents, signature, version INTEGER contents or None,
     serialNumber contents, issuer DER, issuer header length, subject DER, subject header length,
-    notBefore tag, contents, notAfter tag, contents, subjectPublicKeyInfo DER, [Extension DER, ...])."""
+    notBefore tag, contents, notAfter tag, contents, subjectPublicKeyInfo DER, [Extension DER, ...]),
+    each Extension's shape checked (``split_extension`` reads one), with the refusals
+    certificates._parse made when it read them (ValueError)."""
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(der)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(der)
     cdef _Tlv top, tbs, alg, sig, x, y, g, seq, ext
     cdef _Tlv f[6]
+    cdef _Tlv part[3]
     cdef Py_ssize_t pos, q, i
     cdef bytes alg_oid
     cdef object version = None
@@ -125,6 +173,7 @@ def split_certificate(bytes der not None):
         q = seq.s
         while q < seq.e:
             _x_tlv(p, q, seq.e, &ext)
+            _x_extension(p, &ext, part)  # its shape, as certificates._parse requires it
             extensions.append(_x_slice(p, ext.hdr, ext.e))
             q = ext.e
     return (_x_slice(p, tbs.hdr, tbs.e), _x_slice(p, alg.hdr, alg.e), alg_oid, _x_slice(p, sig.s + 1, sig.e),
@@ -135,6 +184,10 @@ def split_certificate(bytes der not None):
 
 
 from fastattest import _der as _pyder  # OID text and directory strings: one implementation, there
+
+
+cdef dict _NAME_OIDS = {}  # attribute type OID contents -> dotted text (bounded)
+cdef list _X520_TYPES = [_pyder.oid(bytes((0x55, 0x04, n))) for n in range(0x80)]  # "2.5.4.0" .. "2.5.4.127"
 
 
 @cython.boundscheck(False)
@@ -165,8 +218,23 @@ def split_name(bytes der not None, object header):
             _x_tlv(p, o.e, atv.e, &v)
             if v.e != atv.e:
                 raise ValueError("an AttributeTypeAndValue is not SEQUENCE { OID, value }")
-            kind = oid(_x_slice(p, o.s, o.e))
-            if v.tag == 0x03 and kind == unique_identifier:  # a BIT STRING
+            if o.e - o.s == 3 and p[o.s] == 0x55 and p[o.s + 1] == 0x04 and p[o.s + 2] < 0x80:
+                kind = _X520_TYPES[p[o.s + 2]]  # id-at (2.5.4.N, X.520): C, O, OU, CN, ...
+            else:
+                raw = _x_slice(p, o.s, o.e)
+                kind = _NAME_OIDS.get(raw)
+                if kind is None:  # decoded (or refused) by _der.oid; a few attribute types recur
+                    kind = oid(raw)
+                    if len(_NAME_OIDS) < 256:
+                        _NAME_OIDS[raw] = kind
+            if v.tag == 0x0C:  # UTF8String, decoded here; invalid UTF-8 is refused by _der's message
+                try:
+                    value = (<const char*>p)[v.s:v.e].decode("utf-8")
+                except UnicodeDecodeError:
+                    value = decode_string(v.tag, _x_slice(p, v.s, v.e))
+            elif v.tag == 0x13 or v.tag == 0x16 or v.tag == 0x14 or v.tag == 0x1A or v.tag == 0x12:
+                value = (<const char*>p)[v.s:v.e].decode("latin-1")  # _der._STRINGS: these read as latin-1
+            elif v.tag == 0x03 and kind == unique_identifier:  # a BIT STRING
                 value = _x_slice(p, v.s, v.e).hex()
             else:
                 value = decode_string(v.tag, _x_slice(p, v.s, v.e))

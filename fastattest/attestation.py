@@ -71,10 +71,42 @@ def _stores_cached(items: tuple[tuple[str, tuple[bytes | str, ...]], ...]) -> di
     return {fmt: trust.store_from(certs) for fmt, certs in items}
 
 
+# The last mapping prepared, as an immutable-content copy, and its stores: a caller that passes
+# the same anchors each call (a constant, or a fresh dict of the same certificates) gets them by
+# one dict comparison. Equal contents give the stores ``_stores_cached`` would return; a mapping
+# mutated since (a format added, a certificate appended to its list) no longer compares equal.
+_LAST: tuple[dict[str, Any], dict[str, trust.TrustStore]] | None = None
+
+
+def _snapshot(trust_anchors: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A copy of ``trust_anchors`` that compares equal to it until its contents change, or None
+    when a value is not a str/bytes or a list/tuple of exact str/bytes (a bytearray can change
+    in place, a subclass can compare as it likes: those mappings are not remembered)."""
+    snap: dict[str, Any] = {}
+    for fmt, certs in trust_anchors.items():
+        if type(fmt) is not str:
+            return None
+        kind = type(certs)
+        if kind is list or kind is tuple:
+            for c in certs:
+                if type(c) is not bytes and type(c) is not str:
+                    return None
+            snap[fmt] = list(certs) if kind is list else certs
+        elif kind is bytes or kind is str:
+            snap[fmt] = certs
+        else:
+            return None
+    return snap
+
+
 def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.TrustStore]:
     """{fmt: [PEM or DER, ...]} -> {fmt: TrustStore}; cached, so a repeated mapping is free."""
+    global _LAST
     if not trust_anchors:
         return {}
+    last = _LAST
+    if last is not None and type(trust_anchors) is dict and trust_anchors == last[0]:
+        return last[1]
     if type(trust_anchors) is not dict and not isinstance(trust_anchors, abc.Mapping):  # typing.Mapping: ~1.5 us
         raise VerificationError("trust.anchor_invalid", "trust_anchors must map a format name to certificates")
     items = []
@@ -82,7 +114,15 @@ def prepare_anchors(trust_anchors: TrustAnchors | None) -> dict[str, trust.Trust
         if isinstance(certs, (bytes, str)):
             certs = (certs,)
         items.append((fmt, tuple(certs)))
-    return _stores_cached(tuple(items))
+    try:
+        stores = _stores_cached(tuple(items))
+    except TypeError:  # an unhashable certificate (a bytearray): prepared as well, not cached
+        stores = {fmt: trust.store_from(certs) for fmt, certs in items}
+    if type(trust_anchors) is dict:
+        snap = _snapshot(trust_anchors)
+        if snap is not None:
+            _LAST = (snap, stores)
+    return stores
 
 
 def aware_now(now: datetime | None) -> datetime:
@@ -171,16 +211,23 @@ def _assess(
         # by AAGUID; by the attestation key identifier only for a zero AAGUID (U2F; FIDO MDS3 §3.1.1)
         kid = certificates.load(st.trust_path[0]).key_identifier if aaguid_bytes == _ZERO16 else None
         entry = metadata.lookup(aaguid_bytes, kid)
-    stores = [s for s in (anchors.get(fmt), st.pinned_anchors, entry.trust_store if entry is not None else None) if s]
+    # the caller's anchors for the format, the format's pinned root, the metadata entry's: each
+    # tried in turn when it holds any anchor
+    store = anchors.get(fmt) if anchors else None
+    if entry is None and st.pinned_anchors is None:  # the usual case: one candidate, no list
+        stores: Sequence[trust.TrustStore] = (store,) if store is not None and (
+            store.anchors if type(store) is trust.TrustStore else store) else ()
+    else:
+        stores = [s for s in (store, st.pinned_anchors, entry.trust_store if entry is not None else None) if s]
     if not stores:
         return AttestationResult(fmt, st.attestation_type, False, st.trust_path, aaguid, None, None, "trust.no_anchors",
                                  trust_detail=f"no trust anchor is known for this {fmt} attestation")
     error: VerificationError | None = None
     path = None
+    trust_path, in_chain, allow_weak = st.trust_path, st.anchor_in_chain, policy.allow_weak_certificates
     for store in stores:
         try:
-            path = trust.validate_path(st.trust_path, store, now, anchor_in_chain=st.anchor_in_chain,
-                                       allow_weak=policy.allow_weak_certificates)
+            path = trust.validate_path(trust_path, store, now, anchor_in_chain=in_chain, allow_weak=allow_weak)
             break
         except VerificationError as exc:
             # keep the most telling reason: a broken or expired chain beats "not our anchor"

@@ -87,13 +87,30 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224":
            "sha512": hashes.SHA512}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Name:
     """An RFC 5280 Name: its DER and its attributes, RDN by RDN. Two names are the same when
     their attributes are (RFC 5280 §7.1, binary string comparison), whatever string types encode them."""
 
     der: bytes = field(compare=False)
     rdns: tuple[tuple[tuple[str, str], ...], ...]
+
+    def __init__(self, der: bytes, rdns: tuple[tuple[tuple[str, str], ...], ...]) -> None:
+        # frozen: set once, here, through the instance dict (the generated __init__ makes one
+        # object.__setattr__ call per field, ~0.1 us each, for every new certificate)
+        d = self.__dict__
+        d["der"] = der
+        d["rdns"] = rdns
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:  # a name decoded once (``_name``) is the same object wherever it recurs
+            return True
+        if other.__class__ is not Name:
+            return NotImplemented
+        return self.rdns == other.rdns  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:  # as the equality: the attributes alone
+        return hash(self.rdns)
 
     def get(self, oid: str) -> list[str]:
         """Every value of attribute ``oid`` (dotted), in order."""
@@ -106,13 +123,19 @@ class Name:
         return ",".join("+".join(f"{_LABELS.get(k, k)}={v}" for k, v in rdn) for rdn in reversed(self.rdns))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Extension:
     """One extension as received: its OID, criticality and extnValue contents (RFC 5280 §4.1)."""
 
     oid: str
     critical: bool
     value: bytes
+
+    def __init__(self, oid: str, critical: bool, value: bytes) -> None:
+        d = self.__dict__  # frozen: set once, here (as Name)
+        d["oid"] = oid
+        d["critical"] = critical
+        d["value"] = value
 
     @property
     def name(self) -> str:
@@ -206,64 +229,62 @@ def load(der: bytes) -> CertInfo:
 
 def _parse(der: bytes) -> CertInfo:
     # Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }:
-    # the compiled core splits it into the parts below (``_x509.pxi``), which are decoded here
+    # the compiled core splits it into the parts below (``_x509.pxi``), each extension's RFC 5280
+    # §4.1 shape checked there; they are decoded here, an extension not seen before split by the core
     (tbs, outer_alg, alg_oid, signature, version_der, serial_der, issuer_der, issuer_header, subject_der,
      subject_header, t0_tag, t0, t1_tag, t1, spki, extension_ders) = _core.split_certificate(
         der if type(der) is bytes else bytes(der))  # the core takes exact bytes; a subclass is as good
-    version = 1
-    if version_der is not None:  # [0] EXPLICIT Version DEFAULT v1
+    if version_der == b"\x02":  # v3, nearly always
+        version = 3
+    elif version_der is None:  # [0] EXPLICIT Version DEFAULT v1
+        version = 1
+    else:
         version = _der.integer(version_der) + 1
         if version not in (1, 2, 3):  # RFC 5280 §4.1.2.1
             raise _der.DerError(f"unknown certificate version {version}")
     extensions: dict[str, Extension] = {}
     for raw in extension_ders:
-        ext = _extension(raw)
+        ext = _EXTENSIONS.get(raw)
+        if ext is None:
+            oid_der, critical, value = _core.split_extension(raw)
+            ext = Extension(_der.oid(oid_der), critical, value)
+            if len(_EXTENSIONS) >= _EXTENSIONS_MAX:  # full: start again (a FIFO on a dict costs a scan)
+                _EXTENSIONS.clear()
+            _EXTENSIONS[raw] = ext
         if ext.oid in extensions:  # RFC 5280 §4.2: at most one instance; which would we read?
             raise _der.DerError(f"the {ext.name} extension appears twice")
         extensions[ext.oid] = ext
-    return CertInfo(
-        der=der,
-        tbs=tbs,
-        signature_algorithm=_der.oid(alg_oid),
-        signature_algorithm_der=outer_alg,
-        signature=signature,
-        version=version,
-        serial=_der.integer(serial_der),
-        issuer=_name(issuer_der, issuer_header),
-        subject=_name(subject_der, subject_header),
-        not_before=_time(t0_tag, t0),
-        not_after=_time(t1_tag, t1),
-        spki=spki,
-        public_key=serialization.load_der_public_key(spki),
-        extensions=extensions,
-    )
+    if not serial_der:
+        raise _der.DerError("empty INTEGER")
+    return CertInfo(der, tbs, _der.oid(alg_oid), outer_alg, signature, version, int.from_bytes(serial_der, "big", signed=True),
+                    _name(issuer_der, issuer_header), _name(subject_der, subject_header),
+                    _time(t0_tag, t0), _time(t1_tag, t1), spki, serialization.load_der_public_key(spki), extensions)
 
 
-# Parts that repeat from certificate to certificate (an issuer's name, a model's subject, the
-# same extensions, OIDs, validity times) are decoded once per distinct encoding: the result
-# depends on the bytes alone. A decoding error is not cached: it raises again.
+# Parts that repeat from certificate to certificate (an issuer's name, a model's subject, OIDs,
+# validity times) are decoded once per distinct encoding: the result depends on the bytes alone.
+# A decoding error is not cached: it raises again.
 _time = lru_cache(maxsize=4096)(_der.parse_time)
+# Extension DER -> Extension: a model's extensions recur (basicConstraints, keyUsage, a TPM's SAN
+# and EKU); one new per certificate (Android's key description) costs a dict insert.
+_EXTENSIONS: dict[bytes, Extension] = {}
+_EXTENSIONS_MAX = 4096
 
 
-@lru_cache(maxsize=4096)
+_NAMES: dict[bytes, Name] = {}  # Name DER -> Name (the header length is a function of the DER)
+_NAMES_MAX = 4096
+
+
 def _name(der: bytes, header: int) -> Name:
-    """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``."""
-    return Name(der, _core.split_name(der, header))
-
-
-@lru_cache(maxsize=4096)
-def _extension(der: bytes) -> Extension:
-    """RFC 5280 §4.1 Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }."""
-    etag, es, ee = _der.tlv(der, 0, len(der))
-    parts = _der.children(der, es, ee)
-    if etag != 0x30 or not 2 <= len(parts) <= 3 or parts[0][0] != 0x06 or parts[-1][0] != 0x04:
-        raise _der.DerError("an extension is not SEQUENCE { OID, critical?, OCTET STRING }")
-    critical = False
-    if len(parts) == 3:
-        if parts[1][0] != 0x01 or parts[1][3] - parts[1][2] != 1:
-            raise _der.DerError("an extension's critical flag is not a BOOLEAN")
-        critical = der[parts[1][2]] != 0
-    return Extension(_der.oid(der[parts[0][2]:parts[0][3]]), critical, der[parts[-1][2]:parts[-1][3]])
+    """The Name whose DER (the whole SEQUENCE, contents from ``header`` on) is ``der``: one object
+    per encoding, so an issuer field and its issuer's subject are usually the same object."""
+    name = _NAMES.get(der)
+    if name is None:
+        name = Name(der, _core.split_name(der, header))
+        if len(_NAMES) >= _NAMES_MAX:  # full: start again (a FIFO on a dict costs a scan)
+            _NAMES.clear()
+        _NAMES[der] = name
+    return name
 
 
 def _key_identifier_of_spki(spki: bytes) -> str:
@@ -334,14 +355,15 @@ def signed_by(child: CertInfo, issuer_key: Any) -> bool:
 
 
 # ------------------------------------------------------------------ extensions, decoded on demand
+_UNDECODED: Any = object()
+
+
 def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], _T]) -> _T | None:
     """The decoded value of extension ``oid`` (None when absent), decoded once per certificate;
     ``certificate.extension_malformed`` naming the extension when it does not decode."""
-    try:
-        return cast("_T | None", info._decoded[oid])  # what ``decoder`` returned for this oid
-    except KeyError:
-        pass
-    value: _T | None
+    value = info._decoded.get(oid, _UNDECODED)  # what ``decoder`` returned for this oid
+    if value is not _UNDECODED:
+        return cast("_T | None", value)
     ext = info.extensions.get(oid)
     if ext is None:
         value = None
@@ -471,6 +493,16 @@ def _crl_urls(value: bytes) -> tuple[str, ...]:
 def crl_distribution_urls(info: CertInfo) -> tuple[str, ...]:
     """RFC 5280 §4.2.1.13 fullName URIs of the cRLDistributionPoints extension (empty if absent)."""
     return _decode(info, OID_CRL_DISTRIBUTION_POINTS, _crl_urls) or ()
+
+
+# The decoders above by extension OID: each a function of the extnValue bytes alone (cached), for
+# a check that needs to know an extension decodes (trust: a critical one, X07) but not its value.
+VALUE_DECODERS: dict[str, Callable[[bytes], Any]] = {
+    OID_BASIC_CONSTRAINTS: _basic_constraints,
+    OID_KEY_USAGE: _key_usage,
+    OID_EXTENDED_KEY_USAGE: _extended_key_usage,
+    OID_SUBJECT_ALT_NAME: _general_names,
+}
 
 
 def extension_value(info: CertInfo, oid: str) -> bytes | None:

@@ -35,6 +35,7 @@ _DECODERS = {
     certificates.OID_SUBJECT_ALT_NAME: certificates.subject_alt_names,  # critical when the subject is empty (TPM AIK)
 }
 _KNOWN_CRITICAL = frozenset(_DECODERS) | {certificates.OID_CERTIFICATE_POLICIES}
+_VALUE_DECODERS = {oid: certificates.VALUE_DECODERS[oid] for oid in _DECODERS}
 
 
 def to_der(cert: bytes | str) -> list[bytes]:
@@ -102,11 +103,21 @@ def _issued_by(child: certificates.CertInfo, issuer: certificates.CertInfo) -> b
 def _check_extensions(info: certificates.CertInfo) -> None:
     for ext in info.extensions.values():
         if ext.critical:
-            if ext.oid not in _KNOWN_CRITICAL:
-                raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {ext.oid}")
-            decoder = _DECODERS.get(ext.oid)
-            if decoder is not None:
-                decoder(info)  # certificate.extension_malformed, naming it, if it does not decode
+            _check_critical(info, ext)
+
+
+def _check_critical(info: certificates.CertInfo, ext: certificates.Extension) -> None:
+    """X07, RFC 5280 §4.2: a critical extension must be one this validator processes, and decode."""
+    oid = ext.oid
+    if oid not in _KNOWN_CRITICAL:
+        raise VerificationError("trust.unknown_critical_extension", f"unsupported critical extension {oid}")
+    decode = _VALUE_DECODERS.get(oid)
+    if decode is not None:
+        try:
+            decode(ext.value)  # cached by the bytes: a model's extensions decode once
+        except Exception:
+            _DECODERS[oid](info)  # certificate.extension_malformed, naming it and the certificate
+            raise  # (not reached: the same bytes fail the same way)
 
 
 def _check_ca(info: certificates.CertInfo, below: int) -> None:
@@ -129,18 +140,32 @@ _WEAK_HASHES = frozenset({"sha1", "md5"})
 def _strength(info: certificates.CertInfo) -> tuple[str | None, str | None]:
     """(what is weak about the certificate's key, what is weak about its signature), each None
     when nothing is; computed once per certificate."""
-    found = info._decoded.get("strength")
+    decoded = info._decoded
+    found = decoded.get("strength")
     if found is None:
-        key, kind, key_problem, sig_problem = info.public_key, certificates.key_kind(info.public_key), None, None
-        if kind == "rsa" and key.key_size < 2048:
-            key_problem = f"a certificate on the path has a {key.key_size}-bit RSA key"
-        elif kind == "ec" and key.curve.key_size < 256:
-            key_problem = f"a certificate on the path has a {key.curve.name} key"
-        alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
-        if alg is not None and alg.name in _WEAK_HASHES:
-            sig_problem = f"a certificate on the path is signed with {alg.name.upper()}"
-        found = info._decoded["strength"] = (key_problem, sig_problem)
+        key, key_problem = info.public_key, None
+        kind = certificates.key_kind(key)
+        if kind == "rsa":
+            if key.key_size < 2048:
+                key_problem = f"a certificate on the path has a {key.key_size}-bit RSA key"
+        elif kind == "ec":
+            curve = key.curve
+            if curve.key_size < 256:
+                key_problem = f"a certificate on the path has a {curve.name} key"
+        sig_problem = _SIGNATURE_PROBLEMS.get(info.signature_algorithm, _UNKNOWN)
+        if sig_problem is _UNKNOWN:  # RSASSA-PSS (the hash is in its parameters), or not a known algorithm
+            alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
+            sig_problem = f"a certificate on the path is signed with {alg.name.upper()}" if alg is not None and alg.name in _WEAK_HASHES else None
+        found = decoded["strength"] = (key_problem, sig_problem)
     return found
+
+
+_UNKNOWN: object = object()
+# signatureAlgorithm OID -> what is weak about it (None: nothing), where the OID alone decides
+_SIGNATURE_PROBLEMS: dict[str, str | None] = {
+    oid: (f"a certificate on the path is signed with {h.name.upper()}" if h is not None and h.name in _WEAK_HASHES else None)
+    for oid, (kind, h) in certificates._SIGNATURE_ALGORITHMS.items() if kind != "pss"
+}
 
 
 def _check_strength(path: Sequence[certificates.CertInfo]) -> None:
@@ -192,21 +217,28 @@ def validate_path(
     ``allow_weak``: accept SHA-1/MD5 certificate signatures and RSA keys under 2048 bits or EC
     keys under 256 bits on the path (X11; refused by default).
     """
-    now = now or datetime.now(timezone.utc)
+    if now is None:
+        now = datetime.now(timezone.utc)
     key = (x5c, store.serial, anchor_in_chain, allow_weak)
     hit = _PATHS.get(key)
     if hit is not None and hit[1] <= now <= hit[2]:
         return hit[0]
     if not store.anchors:
         raise VerificationError("trust.no_anchors", "no trust anchors are configured for this attestation")
-    if len(x5c) > MAX_PATH:
+    n = len(x5c)
+    if n > MAX_PATH:
         raise VerificationError("trust.path_too_long", f"certificate chain is longer than {MAX_PATH}")
-    infos = [certificates.load(d) for d in x5c]
-    tail_key = (x5c[1:], store.serial, anchor_in_chain, allow_weak) if len(x5c) > 1 else None
-    known = _via_known_issuer(infos, store, tail_key, now, allow_weak) if tail_key else None
-    if known is not None:  # a new leaf under a validated issuer (fastattest/issuers.py)
+    known = None
+    tail_key = (x5c[1:], store.serial, anchor_in_chain, allow_weak) if n > 1 else None
+    if tail_key is not None:
+        tail = issuers._TAILS.get(tail_key)  # issuers.lookup, inline (hot path)
+        if tail is not None and tail[1] <= now <= tail[2]:  # a new leaf under a validated issuer (fastattest/issuers.py)
+            # x5c[2:] was loaded when the tail was validated: loading is a function of the bytes
+            known = _via_known_issuer(certificates.load(x5c[0]), certificates.load(x5c[1]), tail, store, now, allow_weak)
+    if known is not None:
         result, start, end = known
     else:
+        infos = [certificates.load(d) for d in x5c]
         path = _build(infos, store, anchor_in_chain)
         if not allow_weak:
             _check_strength(path)
@@ -277,22 +309,28 @@ def _nothing_after(infos: list[certificates.CertInfo], start: int, anchor_in_cha
 
 
 def _via_known_issuer(
-    infos: list[certificates.CertInfo], store: TrustStore, tail_key: tuple[tuple[bytes, ...], int, bool, bool], now: datetime, allow_weak: bool
+    leaf: certificates.CertInfo, issuer: certificates.CertInfo, tail: tuple[tuple[bytes, ...], datetime, datetime],
+    store: TrustStore, now: datetime, allow_weak: bool,
 ) -> tuple[tuple[bytes, ...], datetime, datetime] | None:
-    """The path for ``infos`` and its validity window if x5c[1:] was validated before
-    (``issuers``): only the checks ``_build`` makes at depth 0 plus the leaf's strength and
-    validity are left. None: take the full path (which also gives every error its code)."""
-    tail = issuers.lookup(tail_key, now)
-    if tail is None:
-        return None
-    leaf, issuer = infos[0], infos[1]
-    if leaf.der in store.anchors or store.issuers_of(leaf):
+    """The path for [``leaf``, ``issuer``, ...] and its validity window, given the validated tail
+    from ``issuer`` up (``issuers.lookup``, valid at ``now``): only the checks ``_build`` makes at
+    depth 0 plus the leaf's strength and validity are left. None: take the full path (which also
+    gives every error its code)."""
+    if leaf.der in store.anchors or leaf.issuer in store._by_subject:
         return None  # the leaf is an anchor or hangs directly under one: not this shape
-    _check_extensions(leaf)  # X07, as _build does first
-    if not _issued_by(leaf, issuer):
+    for ext in leaf.extensions.values():  # X07, as _build does first (_check_extensions)
+        if ext.critical:
+            _check_critical(leaf, ext)
+    if not _issued_by(leaf, issuer):  # RFC 5280 §6.1.3 (a)(1), (a)(4)
         return None
-    if not allow_weak:
-        _check_strength((leaf, issuer))  # X11 for the leaf; the tail passed already
-    _check_time((leaf,), now)  # the tail is valid at now (lookup)
+    if not allow_weak:  # X11 for the leaf: the tail, x5c[1]'s key included, passed already
+        key_problem, sig_problem = _strength(leaf)
+        if key_problem is not None:
+            raise VerificationError("trust.weak_crypto", key_problem)
+        if sig_problem is not None:  # the leaf is below its issuer: its signature is on the path
+            raise VerificationError("trust.weak_crypto", sig_problem)
+    not_before, not_after = leaf.not_before, leaf.not_after
+    if not (not_before <= now <= not_after):  # RFC 5280 §6.1.3 (a)(2); the tail is valid at now (lookup)
+        _check_time((leaf,), now)
     path, start, end = tail
-    return (leaf.der, *path), max(start, leaf.not_before), min(end, leaf.not_after)
+    return (leaf.der, *path), (not_before if not_before > start else start), (not_after if not_after < end else end)

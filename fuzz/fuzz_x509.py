@@ -4,7 +4,8 @@ element reader (fastattest/_asn1.pxi, X.690 §8.1, android-key's KeyDescription)
 The first byte picks the function:
 - even: ``_core.split_certificate(rest)``; oracle: it gives the same parts as the pure-Python
   ``_der``-based reference of tests/test_x509_split.py, or both refuse (ValueError); when it
-  accepts, ``split_name`` on the issuer and subject it returned agrees with ``_der.parse_name``.
+  accepts, ``split_name`` on the issuer and subject it returned agrees with ``_der.parse_name``
+  and ``split_extension`` on each extension with the reference's reading.
 - 1 modulo 4: ``_core.split_name(rest[1:], header=rest[0])``, against ``_der.parse_name``.
 - 3 modulo 4: ``_core.der_elements(rest)``; oracle: the same elements as
   tests/asn1_reference.py's ``python_elements``, or a ValueError with the same message.
@@ -17,7 +18,7 @@ from _harness import check, main
 from fastattest import _core, _der
 from fastattest.certificates import MAX_CERT_SIZE
 from asn1_reference import python_elements  # tests/ is on sys.path (_harness)
-from test_x509_split import reference  # one reference, there
+from test_x509_split import _extension, reference  # one reference, there
 
 _REFUSED = "refused"
 
@@ -59,6 +60,9 @@ def _one(data: bytes) -> None:
         if got is not _REFUSED:
             _names_agree(got[6], got[7])  # issuer DER, header length
             _names_agree(got[8], got[9])  # subject
+            for ext in got[15]:  # each Extension, read by split_extension as the reference reads it
+                if _core.split_extension(ext) != _extension(ext):
+                    raise AssertionError(f"split_extension({ext.hex()}) disagrees with the reference")
     else:
         header, name = body[0], body[1:]
         if header > len(name):  # the core refuses it; the reference reads nothing (start > end)
