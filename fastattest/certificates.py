@@ -107,7 +107,7 @@ class Name:
             return True
         if other.__class__ is not Name:
             return NotImplemented
-        return self.rdns == other.rdns  # type: ignore[attr-defined]
+        return self.rdns == other.rdns
 
     def __hash__(self) -> int:  # as the equality: the attributes alone
         return hash(self.rdns)
@@ -376,7 +376,7 @@ def _decode(info: CertInfo, oid: str, decoder: Callable[[bytes], _T]) -> _T | No
                 f"the {ext.name} extension ({oid}) of {info.subject.rfc4514() or 'the certificate'!r} could not be decoded: {exc}",
             ) from None
     info._decoded[oid] = value
-    return value
+    return cast("_T | None", value)
 
 
 # The decoders below depend on the extension's bytes alone, so each is cached by them: the

@@ -14,7 +14,7 @@ import re
 from collections import OrderedDict
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, cast
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -152,10 +152,12 @@ def _strength(info: certificates.CertInfo) -> tuple[str | None, str | None]:
             curve = key.curve
             if curve.key_size < 256:
                 key_problem = f"a certificate on the path has a {curve.name} key"
-        sig_problem = _SIGNATURE_PROBLEMS.get(info.signature_algorithm, _UNKNOWN)
-        if sig_problem is _UNKNOWN:  # RSASSA-PSS (the hash is in its parameters), or not a known algorithm
+        known = _SIGNATURE_PROBLEMS.get(info.signature_algorithm, _UNKNOWN)
+        if known is _UNKNOWN:  # RSASSA-PSS (the hash is in its parameters), or not a known algorithm
             alg = info.signature_hash  # unsupported signature algorithms are refused by path building already
             sig_problem = f"a certificate on the path is signed with {alg.name.upper()}" if alg is not None and alg.name in _WEAK_HASHES else None
+        else:
+            sig_problem = cast("str | None", known)
         found = decoded["strength"] = (key_problem, sig_problem)
     return found
 
