@@ -521,7 +521,7 @@ def parse_x5c(value: object) -> tuple[bytes, ...]:
     for c in value:  # a plain loop: all() over a generator costs more than the check (hot path)
         if (type(c) is not bytes and not isinstance(c, bytes)) or not c:
             raise VerificationError("certificate.x5c_invalid", "x5c holds an item that is not a byte string")
-    if n > 1 and len(set(value)) != n:
+    if n == 2 and value[0] == value[1] or n > 2 and len(set(value)) != n:  # two: no set to build
         raise VerificationError("certificate.x5c_invalid", "x5c holds the same certificate twice")
     for der in value:
         load(der)
