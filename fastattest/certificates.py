@@ -567,32 +567,26 @@ def check_not_ca(info: CertInfo) -> None:
         raise VerificationError("certificate.basic_constraints", "attestation certificate has basicConstraints CA=true")
 
 
-class Passed:
+class Passed(set):
     """Keys of checks that passed, each key the exact inputs a check reads: a certificate check
     whose outcome depends on a few fields that every device of a model sends alike (its subject,
     some extensions) is made once per model, not once per new leaf. Only passes are kept, so a
-    refusal is always re-derived with its own code and message. Bounded: full, it starts again."""
+    refusal is always re-derived with its own code and message. Bounded: full, it starts again.
+    A set (``in`` stays a C-level lookup); only ``add`` is Python."""
 
-    __slots__ = ("_keys", "_max")
+    __slots__ = ("_max",)
 
     def __init__(self, max_size: int = 256) -> None:
-        self._keys: set[Any] = set()
+        super().__init__()
         self._max = max_size
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
-
     def add(self, key: Any) -> None:
-        keys = self._keys
-        if len(keys) >= self._max:
-            keys.clear()
-        keys.add(key)
+        if len(self) >= self._max:
+            self.clear()
+        set.add(self, key)
 
     def cache_clear(self) -> None:
-        self._keys.clear()
-
-    def __len__(self) -> int:
-        return len(self._keys)
+        self.clear()
 
 
 def extension_key(exts: dict[str, Extension], oid: str) -> tuple[bool, bytes] | tuple[None, None]:
