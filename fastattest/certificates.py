@@ -585,9 +585,6 @@ class Passed(set):
             self.clear()
         set.add(self, key)
 
-    def cache_clear(self) -> None:
-        self.clear()
-
 
 def extension_key(exts: dict[str, Extension], oid: str) -> tuple[bool, bytes] | tuple[None, None]:
     """Extension ``oid`` as (critical, extnValue), or (None, None) when absent: what a check that

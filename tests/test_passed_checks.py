@@ -68,5 +68,5 @@ def test_passed_is_bounded_and_keeps_passes_only():
     for k in range(10):
         p.add(k)
         assert len(p) <= 3 and k in p
-    p.cache_clear()
+    p.clear()
     assert not p
