@@ -40,13 +40,17 @@ def clear_caches(anchors: bool = False) -> None:
     ``fastattest.trust._PATHS`` with the validated issuers ``fastattest.issuers``. Trust stores built from configured anchors are kept unless
     ``anchors=True``: a relying party builds them once at startup, they are not per-call work.
     """
+    from fastattest.certificates import Passed  # memories of passed checks (certificates, trust)
+
     keep = set() if anchors else _anchor_caches()
     for name, mod in list(sys.modules.items()):
         if mod is None or not (name == "fastattest" or name.startswith("fastattest.")):
             continue
         for obj in list(vars(mod).values()):
             clear = getattr(obj, "cache_clear", None)
-            if callable(clear) and getattr(obj, "__module__", None) == name and obj not in keep:
+            if isinstance(obj, Passed):
+                obj.clear()
+            elif callable(clear) and getattr(obj, "__module__", None) == name and obj not in keep:
                 clear()
     from fastattest import issuers, trust
 

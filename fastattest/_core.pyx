@@ -181,8 +181,31 @@ cdef int _head(_Reader* r, int* major, uint64_t* arg) except -1:
     return 0
 
 
+# Text strings every attestation object repeats (its keys, the attStmt keys WebAuthn L3 §8 defines,
+# the formats' names, a TPM statement's "2.0"): decoded to one shared str each, not a new object
+# (UTF-8 decoding, an allocation, a hash on insertion) per occurrence. Indexed by UTF-8 length.
+_KNOWN_TEXT_LIST = ("fmt", "attStmt", "authData", "alg", "sig", "x5c", "ver", "certInfo", "pubArea",
+                    "response", "ecdaaKeyId", "packed", "tpm", "none", "fido-u2f", "android-key",
+                    "android-safetynet", "apple", "compound", "2.0")
+cdef Py_ssize_t _KNOWN_TEXT_MAX = 0
+cdef list _KNOWN_TEXT = []  # [n] -> tuple of (utf-8 bytes, str) of length n
+for _t in _KNOWN_TEXT_LIST:
+    _KNOWN_TEXT_MAX = max(_KNOWN_TEXT_MAX, len(_t.encode()))
+_KNOWN_TEXT = [tuple((_t.encode(), _t) for _t in _KNOWN_TEXT_LIST if len(_t.encode()) == _n)
+               for _n in range(_KNOWN_TEXT_MAX + 1)]
+
+
 cdef object _decode_text(_Reader* r, Py_ssize_t n):
+    """A text string of ``n`` bytes at r.pos (the caller checked n against the remaining input)."""
     cdef object s
+    cdef bytes kb
+    cdef tuple pair
+    if 0 < n <= _KNOWN_TEXT_MAX:
+        for pair in <tuple>_KNOWN_TEXT[n]:
+            kb = <bytes>pair[0]  # exactly n bytes long
+            if memcmp(PyBytes_AS_STRING(kb), r.buf + r.pos, <size_t>n) == 0:
+                r.pos += n
+                return pair[1]
     try:
         s = PyUnicode_DecodeUTF8(<char*>(r.buf + r.pos), n, "strict")
     except UnicodeDecodeError:

@@ -145,7 +145,8 @@ def verify_attestation(
     policy: Policy | None = None,
 ) -> AttestationResult:
     """Verify an attestation object against ``client_data_hash`` (SHA-256 of clientDataJSON)."""
-    now = aware_now(now)  # a caller's mistake (TypeError / ValueError) before any verdict on the data
+    if type(now) is not datetime or now.tzinfo is not timezone.utc:  # UTC, the usual: nothing to check
+        now = aware_now(now)  # a caller's mistake (TypeError / ValueError) before any verdict on the data
     if not isinstance(client_data_hash, bytes) or len(client_data_hash) != 32:
         raise VerificationError("input.type", "client_data_hash must be 32 bytes")
     policy = policy or _DEFAULT_POLICY

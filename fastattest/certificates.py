@@ -521,7 +521,7 @@ def parse_x5c(value: object) -> tuple[bytes, ...]:
     for c in value:  # a plain loop: all() over a generator costs more than the check (hot path)
         if (type(c) is not bytes and not isinstance(c, bytes)) or not c:
             raise VerificationError("certificate.x5c_invalid", "x5c holds an item that is not a byte string")
-    if n > 1 and len(set(value)) != n:
+    if n == 2 and value[0] == value[1] or n > 2 and len(set(value)) != n:  # two: no set to build
         raise VerificationError("certificate.x5c_invalid", "x5c holds the same certificate twice")
     for der in value:
         load(der)
@@ -567,21 +567,83 @@ def check_not_ca(info: CertInfo) -> None:
         raise VerificationError("certificate.basic_constraints", "attestation certificate has basicConstraints CA=true")
 
 
+class Passed(set):
+    """Keys of checks that passed, each key the exact inputs a check reads: a certificate check
+    whose outcome depends on a few fields that every device of a model sends alike (its subject,
+    some extensions) is made once per model, not once per new leaf. Only passes are kept, so a
+    refusal is always re-derived with its own code and message. Bounded: full, it starts again.
+    A set (``in`` stays a C-level lookup); only ``add`` is Python."""
+
+    __slots__ = ("_max",)
+
+    def __init__(self, max_size: int = 256) -> None:
+        super().__init__()
+        self._max = max_size
+
+    def add(self, key: Any) -> None:
+        if len(self) >= self._max:
+            self.clear()
+        set.add(self, key)
+
+
+def extension_key(exts: dict[str, Extension], oid: str) -> tuple[bool, bytes] | tuple[None, None]:
+    """Extension ``oid`` as (critical, extnValue), or (None, None) when absent: what a check that
+    reads it depends on (a key for ``Passed``; an Extension's dataclass hash would cost more)."""
+    ext = exts.get(oid)
+    return (None, None) if ext is None else (ext.critical, ext.value)
+
+
+#: (version, basicConstraints, AAGUID extension, AAGUID) whose §8.2.1 checks passed
+_PACKED_LEAF_PASSED = Passed()
+
+
 @lru_cache(maxsize=4096)
 def check_packed_leaf(der: bytes, aaguid: bytes) -> None:
     """WebAuthn L3 §8.2.1 packed attestation certificate requirements (P08, P09).
 
-    Cached per (certificate, AAGUID): a certificate seen before costs a dict lookup.
+    Cached per (certificate, AAGUID): a certificate seen before costs a dict lookup. A new leaf
+    of a known model costs its subject's check: past the subject, the checks read the version,
+    basicConstraints and the AAGUID extension, which every device of a model sends alike, and
+    a pass is remembered by exactly these.
     """
     info = load(der)
+    exts = info.extensions
+    key = (info.version, extension_key(exts, OID_BASIC_CONSTRAINTS), extension_key(exts, OID_FIDO_AAGUID), aaguid)
+    if key in _PACKED_LEAF_PASSED:
+        _check_packed_subject(info.subject)  # the one check left, each device its own subject
+        return
+    _check_packed_leaf(info, aaguid)  # every check, in the order that picks the error
+    _PACKED_LEAF_PASSED.add(key)
+
+
+def _check_packed_leaf(info: CertInfo, aaguid: bytes) -> None:
+    """§8.2.1 on the leaf. Past the subject, reads only the version, basicConstraints and the
+    AAGUID extension: ``check_packed_leaf`` keys its memory of passes by exactly these, and must
+    be changed with this."""
     check_version3(info)
-    subject = info.subject
-    for oid, label in ((OID_COUNTRY, "C"), (OID_ORGANIZATION, "O"), (OID_COMMON_NAME, "CN")):
-        values = subject.get(oid)
-        if len(values) != 1 or not values[0]:
-            raise VerificationError("certificate.subject", f"attestation certificate subject needs exactly one {label}")
-    ou = subject.get(OID_ORGANIZATIONAL_UNIT)
-    if len(ou) != 1 or ou[0] != "Authenticator Attestation":
-        raise VerificationError("certificate.subject", 'attestation certificate subject OU must be "Authenticator Attestation"')
+    _check_packed_subject(info.subject)
     check_not_ca(info)
     check_aaguid(info, aaguid)
+
+
+_PACKED_SUBJECT = (OID_COUNTRY, OID_ORGANIZATION, OID_COMMON_NAME, OID_ORGANIZATIONAL_UNIT)
+
+
+def _check_packed_subject(subject: Name) -> None:
+    """§8.2.1: exactly one non-empty C, O and CN, and OU "Authenticator Attestation"."""
+    attrs = [a for rdn in subject.rdns for a in rdn if a[0] in _PACKED_SUBJECT]  # one pass, not one per attribute
+    if len(attrs) == 4:  # the usual shape: each once (four distinct types), read from a dict
+        found = dict(attrs)
+        if (len(found) == 4 and found[OID_COUNTRY] and found[OID_ORGANIZATION] and found[OID_COMMON_NAME]
+                and found[OID_ORGANIZATIONAL_UNIT] == "Authenticator Attestation"):
+            return
+    values_of: dict[str, list[str]] = {}
+    for oid, value in attrs:
+        values_of.setdefault(oid, []).append(value)
+    for oid, label in ((OID_COUNTRY, "C"), (OID_ORGANIZATION, "O"), (OID_COMMON_NAME, "CN")):
+        values = values_of.get(oid)
+        if values is None or len(values) != 1 or not values[0]:
+            raise VerificationError("certificate.subject", f"attestation certificate subject needs exactly one {label}")
+    ou = values_of.get(OID_ORGANIZATIONAL_UNIT)
+    if ou is None or len(ou) != 1 or ou[0] != "Authenticator Attestation":
+        raise VerificationError("certificate.subject", 'attestation certificate subject OU must be "Authenticator Attestation"')

@@ -120,6 +120,10 @@ def _check_critical(info: certificates.CertInfo, ext: certificates.Extension) ->
             raise  # (not reached: the same bytes fail the same way)
 
 
+#: critical extensions (OID, extnValue) that _check_critical passed: its outcome depends on these alone
+_CRITICAL_PASSED = certificates.Passed()
+
+
 def _check_ca(info: certificates.CertInfo, below: int) -> None:
     """RFC 5280 §6.1.4 (k), (l), (n): an issuer must be a CA allowed to sign certificates."""
     bc = certificates.basic_constraints(info)
@@ -321,8 +325,9 @@ def _via_known_issuer(
     if leaf.der in store.anchors or leaf.issuer in store._by_subject:
         return None  # the leaf is an anchor or hangs directly under one: not this shape
     for ext in leaf.extensions.values():  # X07, as _build does first (_check_extensions)
-        if ext.critical:
+        if ext.critical and (ext.oid, ext.value) not in _CRITICAL_PASSED:  # a model's critical extensions recur
             _check_critical(leaf, ext)
+            _CRITICAL_PASSED.add((ext.oid, ext.value))
     if not _issued_by(leaf, issuer):  # RFC 5280 §6.1.3 (a)(1), (a)(4)
         return None
     if not allow_weak:  # X11 for the leaf: the tail, x5c[1]'s key included, passed already
