@@ -567,7 +567,7 @@ def check_not_ca(info: CertInfo) -> None:
         raise VerificationError("certificate.basic_constraints", "attestation certificate has basicConstraints CA=true")
 
 
-class Passed(set):
+class Passed(set[Any]):
     """Keys of checks that passed, each key the exact inputs a check reads: a certificate check
     whose outcome depends on a few fields that every device of a model sends alike (its subject,
     some extensions) is made once per model, not once per new leaf. Only passes are kept, so a
