@@ -808,45 +808,45 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* 16 base64url characters to 12 bytes with SSSE3 on x86 (gcc/clang, chosen at run time):
-       each character classified by range compares (A-Z, a-z, 0-9, '-', '_'), its value the
-       character plus its class's offset; two multiply-adds join the four 6-bit values of each
-       quad into 24 bits and one shuffle writes them most significant first. A block holding any
-       other character ('+', '/', '=', whitespace, anything outside both alphabets) stops the
-       run: the scalar decoder takes over there, so every flag and refusal is its own. Each block
-       stores 16 bytes at o + 12k (the last 4 scratch): the caller bounds the block count so
-       that 12 * blocks + 4 bytes fit. FA_B64_PORTABLE or another compiler: no SIMD (0 blocks). */
+    /* 16 base64url characters to 12 bytes with SSSE3 on x86 (gcc/clang, chosen at run time).
+       Each character's class is its high nibble (1: 0x2_, '-' only; 2: 0x3_, digits; 4: 0x4_ or
+       0x6_, letters from 1; 8: 0x5_, letters to A and '_'; 16: 0x7_, letters to A; 32: any other
+       high nibble, bytes >= 0x80 among them); a table by low nibble holds the classes in which
+       that low nibble is not a base64url character, so one AND of two table shuffles is zero
+       exactly for the 64 characters. The value is the character plus its class's offset ('_'
+       corrected); two multiply-adds join each quad's four 6-bit values into 24 bits and one
+       shuffle writes them most significant first. A block holding any other character ('+',
+       '/', '=', whitespace, anything outside both alphabets) stops the run: the scalar decoder
+       takes over there, so every flag and refusal is its own. Each block stores 16 bytes at
+       o + 12k (the last 4 scratch): the caller bounds the block count so that 12 * blocks + 4
+       bytes fit. FA_B64_PORTABLE or another compiler: no SIMD (0 blocks). */
     #if !defined(FA_B64_PORTABLE) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
     #include <immintrin.h>
     #define FA_B64_SIMD 1
     __attribute__((target("ssse3")))
     static Py_ssize_t fa_b64_url_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
-        const __m128i upper_lo = _mm_set1_epi8(64), upper_hi = _mm_set1_epi8(91);
-        const __m128i lower_lo = _mm_set1_epi8(96), lower_hi = _mm_set1_epi8(123);
-        const __m128i digit_lo = _mm_set1_epi8(47), digit_hi = _mm_set1_epi8(58);
-        const __m128i dash = _mm_set1_epi8(45), under = _mm_set1_epi8(95);
-        const __m128i off_upper = _mm_set1_epi8(-65), off_lower = _mm_set1_epi8(-71), off_digit = _mm_set1_epi8(4);
-        const __m128i off_dash = _mm_set1_epi8(62 - 45), off_under = _mm_set1_epi8(63 - 95);
+        const __m128i lut_hi = _mm_setr_epi8(32, 32, 1, 2, 4, 8, 4, 16, 32, 32, 32, 32, 32, 32, 32, 32);
+        const __m128i lut_lo = _mm_setr_epi8(
+            32 | 1 | 4, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1,  /* 0-9 */
+            32 | 1 | 2,                                                                         /* A */
+            32 | 1 | 2 | 8 | 16, 32 | 1 | 2 | 8 | 16,                                           /* B, C */
+            32 | 2 | 8 | 16,                                                                    /* D: '-' */
+            32 | 1 | 2 | 8 | 16,                                                                /* E */
+            32 | 1 | 2 | 16);                                                                   /* F: '_' */
+        const __m128i lut_off = _mm_setr_epi8(0, 0, 62 - 45, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m128i nibble = _mm_set1_epi8(0x0F), under = _mm_set1_epi8(95), under_fix = _mm_set1_epi8(-32 + 65);
         const __m128i pair = _mm_set1_epi32(0x01400140);   /* (a, b) -> a * 64 + b */
         const __m128i quad = _mm_set1_epi32(0x00011000);   /* (ab, cd) -> ab * 4096 + cd */
         const __m128i order = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
         Py_ssize_t k;
         for (k = 0; k < blocks; k++) {
             __m128i c = _mm_loadu_si128((const __m128i*)(p + 16 * k));
-            /* signed compares: a byte >= 0x80 is negative and falls in no class */
-            __m128i mu = _mm_and_si128(_mm_cmpgt_epi8(c, upper_lo), _mm_cmpgt_epi8(upper_hi, c));
-            __m128i ml = _mm_and_si128(_mm_cmpgt_epi8(c, lower_lo), _mm_cmpgt_epi8(lower_hi, c));
-            __m128i md = _mm_and_si128(_mm_cmpgt_epi8(c, digit_lo), _mm_cmpgt_epi8(digit_hi, c));
-            __m128i mdash = _mm_cmpeq_epi8(c, dash), munder = _mm_cmpeq_epi8(c, under);
-            __m128i ok = _mm_or_si128(_mm_or_si128(_mm_or_si128(mu, ml), _mm_or_si128(md, mdash)), munder);
-            if (_mm_movemask_epi8(ok) != 0xFFFF)
+            __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble), lo = _mm_and_si128(c, nibble);
+            __m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_hi, hi), _mm_shuffle_epi8(lut_lo, lo));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) != 0xFFFF)
                 break;
-            __m128i off = _mm_or_si128(
-                _mm_or_si128(_mm_and_si128(mu, off_upper), _mm_and_si128(ml, off_lower)),
-                _mm_or_si128(_mm_and_si128(md, off_digit),
-                             _mm_or_si128(_mm_and_si128(mdash, off_dash), _mm_and_si128(munder, off_under))));
-            __m128i v = _mm_add_epi8(c, off);
-            v = _mm_madd_epi16(_mm_maddubs_epi16(v, pair), quad);
+            __m128i off = _mm_add_epi8(_mm_shuffle_epi8(lut_off, hi), _mm_and_si128(_mm_cmpeq_epi8(c, under), under_fix));
+            __m128i v = _mm_madd_epi16(_mm_maddubs_epi16(_mm_add_epi8(c, off), pair), quad);
             _mm_storeu_si128((__m128i*)(o + 12 * k), _mm_shuffle_epi8(v, order));
         }
         return k;
