@@ -822,7 +822,6 @@ cdef extern from *:
        bytes fit. FA_B64_PORTABLE or another compiler: no SIMD (0 blocks). */
     #if !defined(FA_B64_PORTABLE) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
     #include <immintrin.h>
-    #define FA_B64_SIMD 1
     __attribute__((target("ssse3")))
     static Py_ssize_t fa_b64_url_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
         const __m128i lut_hi = _mm_setr_epi8(32, 32, 1, 2, 4, 8, 4, 16, 32, 32, 32, 32, 32, 32, 32, 32);
@@ -851,16 +850,17 @@ cdef extern from *:
         }
         return k;
     }
-    static int fa_b64_simd_ok = -1;
+    static int fa_b64_simd_ok = 0;  /* set once at import (fa_b64_simd_setup), read-only after */
+    static int fa_b64_simd_setup(void) {
+        __builtin_cpu_init();
+        fa_b64_simd_ok = __builtin_cpu_supports("ssse3") ? 1 : 0;
+        return fa_b64_simd_ok;
+    }
     static Py_ssize_t fa_b64_url_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
-        if (fa_b64_simd_ok < 0) {
-            __builtin_cpu_init();
-            fa_b64_simd_ok = __builtin_cpu_supports("ssse3") ? 1 : 0;
-        }
         return fa_b64_simd_ok ? fa_b64_url_blocks_ssse3(p, blocks, o) : 0;
     }
     #else
-    #define FA_B64_SIMD 0
+    static int fa_b64_simd_setup(void) { return 0; }
     static Py_ssize_t fa_b64_url_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
         (void)p; (void)blocks; (void)o;
         return 0;
@@ -868,7 +868,10 @@ cdef extern from *:
     #endif
     """
     Py_ssize_t fa_b64_url_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) nogil
-    int FA_B64_SIMD
+    int fa_b64_simd_setup()
+
+
+fa_b64_simd_setup()
 
 
 cdef inline uint32_t _b64_quad(const unsigned char* p) noexcept nogil:
