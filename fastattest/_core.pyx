@@ -808,32 +808,38 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* 16 base64url characters to 12 bytes with SSSE3 on x86 (gcc/clang, chosen at run time).
-       Each character's class is its high nibble (1: 0x2_, '-' only; 2: 0x3_, digits; 4: 0x4_ or
-       0x6_, letters from 1; 8: 0x5_, letters to A and '_'; 16: 0x7_, letters to A; 32: any other
-       high nibble, bytes >= 0x80 among them); a table by low nibble holds the classes in which
-       that low nibble is not a base64url character, so one AND of two table shuffles is zero
-       exactly for the 64 characters. The value is the character plus its class's offset ('_'
-       corrected); two multiply-adds join each quad's four 6-bit values into 24 bits and one
-       shuffle writes them most significant first. A block holding any other character ('+',
-       '/', '=', whitespace, anything outside both alphabets) stops the run: the scalar decoder
-       takes over there, so every flag and refusal is its own. Each block stores 16 bytes at
-       o + 12k (the last 4 scratch): the caller bounds the block count so that 12 * blocks + 4
-       bytes fit. FA_B64_PORTABLE or another compiler: no SIMD (0 blocks). */
+    /* 16 base64 characters to 12 bytes with SSSE3 on x86 (gcc/clang, chosen at import): the
+       URL-safe alphabet only, or (std_ok) either alphabet. Each character's class is its high
+       nibble (1: 0x2_, '-' and, with std_ok, '+' and '/'; 2: 0x3_, digits; 4: 0x4_ or 0x6_,
+       letters from 1; 8: 0x5_, letters to A and '_'; 16: 0x7_, letters to A; 32: any other high
+       nibble, bytes >= 0x80 among them); a table by low nibble holds the classes in which that
+       low nibble is not an accepted character, so one AND of two table shuffles is zero exactly
+       for the accepted ones (Mula's scheme). The value is the character plus its class's offset
+       ('_', '+', '/' corrected); two multiply-adds join each quad's four 6-bit values into 24
+       bits and one shuffle writes them most significant first. A block holding any other
+       character ('=', whitespace, anything outside the alphabets, and '+' or '/' without
+       std_ok) stops the run: the scalar decoder takes that block, so every refusal is its own
+       (a standard-alphabet character decoded here carries no flag: std_ok is given only when
+       the caller accepts both alphabets). Each block stores 16 bytes at o + 12k (the last 4
+       scratch): the caller bounds the block count so that 12 * blocks + 4 bytes fit.
+       FA_B64_PORTABLE or another compiler: no SIMD (0 blocks). */
     #if !defined(FA_B64_PORTABLE) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
     #include <immintrin.h>
-    __attribute__((target("ssse3")))
-    static Py_ssize_t fa_b64_url_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+    __attribute__((target("ssse3"), always_inline))
+    static inline Py_ssize_t fa_b64_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, const int std_ok) {
         const __m128i lut_hi = _mm_setr_epi8(32, 32, 1, 2, 4, 8, 4, 16, 32, 32, 32, 32, 32, 32, 32, 32);
         const __m128i lut_lo = _mm_setr_epi8(
             32 | 1 | 4, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1,  /* 0-9 */
             32 | 1 | 2,                                                                         /* A */
-            32 | 1 | 2 | 8 | 16, 32 | 1 | 2 | 8 | 16,                                           /* B, C */
+            32 | (std_ok ? 0 : 1) | 2 | 8 | 16,                                                 /* B: '+' */
+            32 | 1 | 2 | 8 | 16,                                                                /* C */
             32 | 2 | 8 | 16,                                                                    /* D: '-' */
             32 | 1 | 2 | 8 | 16,                                                                /* E */
-            32 | 1 | 2 | 16);                                                                   /* F: '_' */
+            32 | (std_ok ? 0 : 1) | 2 | 16);                                                    /* F: '_', '/' */
         const __m128i lut_off = _mm_setr_epi8(0, 0, 62 - 45, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
         const __m128i nibble = _mm_set1_epi8(0x0F), under = _mm_set1_epi8(95), under_fix = _mm_set1_epi8(-32 + 65);
+        const __m128i plus = _mm_set1_epi8(43), plus_fix = _mm_set1_epi8(62 - 43 - (62 - 45));
+        const __m128i slash = _mm_set1_epi8(47), slash_fix = _mm_set1_epi8(63 - 47 - (62 - 45));
         const __m128i pair = _mm_set1_epi32(0x01400140);   /* (a, b) -> a * 64 + b */
         const __m128i quad = _mm_set1_epi32(0x00011000);   /* (ab, cd) -> ab * 4096 + cd */
         const __m128i order = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
@@ -845,10 +851,21 @@ cdef extern from *:
             if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) != 0xFFFF)
                 break;
             __m128i off = _mm_add_epi8(_mm_shuffle_epi8(lut_off, hi), _mm_and_si128(_mm_cmpeq_epi8(c, under), under_fix));
+            if (std_ok)
+                off = _mm_add_epi8(off, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(c, plus), plus_fix),
+                                                     _mm_and_si128(_mm_cmpeq_epi8(c, slash), slash_fix)));
             __m128i v = _mm_madd_epi16(_mm_maddubs_epi16(_mm_add_epi8(c, off), pair), quad);
             _mm_storeu_si128((__m128i*)(o + 12 * k), _mm_shuffle_epi8(v, order));
         }
         return k;
+    }
+    __attribute__((target("ssse3")))
+    static Py_ssize_t fa_b64_url_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+        return fa_b64_blocks_ssse3(p, blocks, o, 0);
+    }
+    __attribute__((target("ssse3")))
+    static Py_ssize_t fa_b64_any_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+        return fa_b64_blocks_ssse3(p, blocks, o, 1);
     }
     static int fa_b64_simd_ok = 0;  /* set once at import (fa_b64_simd_setup), read-only after */
     static int fa_b64_simd_setup(void) {
@@ -856,18 +873,20 @@ cdef extern from *:
         fa_b64_simd_ok = __builtin_cpu_supports("ssse3") ? 1 : 0;
         return fa_b64_simd_ok;
     }
-    static Py_ssize_t fa_b64_url_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
-        return fa_b64_simd_ok ? fa_b64_url_blocks_ssse3(p, blocks, o) : 0;
+    static Py_ssize_t fa_b64_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, int std_ok) {
+        if (!fa_b64_simd_ok)
+            return 0;
+        return std_ok ? fa_b64_any_blocks_ssse3(p, blocks, o) : fa_b64_url_blocks_ssse3(p, blocks, o);
     }
     #else
     static int fa_b64_simd_setup(void) { return 0; }
-    static Py_ssize_t fa_b64_url_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
-        (void)p; (void)blocks; (void)o;
+    static Py_ssize_t fa_b64_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, int std_ok) {
+        (void)p; (void)blocks; (void)o; (void)std_ok;
         return 0;
     }
     #endif
     """
-    Py_ssize_t fa_b64_url_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) nogil
+    Py_ssize_t fa_b64_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, int std_ok) nogil
     int fa_b64_simd_setup()
 
 
@@ -884,12 +903,13 @@ cdef Py_ssize_t _b64_run(const unsigned char* p, Py_ssize_t n, unsigned char* o,
     cdef Py_ssize_t i = 0, j = 0, quads = n >> 2
     cdef uint32_t x, y, z, u, acc = 0
     cdef Py_ssize_t q = 0, blocks
-    # base64url runs in 16-character blocks with SIMD where available (fa_b64_url_blocks): each
-    # block writes o[12k .. 12k+15], and 12 * blocks + 4 <= 3 * quads; the scalar loops below
-    # resume at the first block it did not decode (a character of another kind, or the end)
+    # 16-character blocks with SIMD where available (fa_b64_blocks; either alphabet unless a
+    # standard-alphabet character is refused here): each block writes o[12k .. 12k+15], and
+    # 12 * blocks + 4 <= 3 * quads; the scalar loops below resume at the first block it did not
+    # decode (a character it does not take, or the end)
     if quads >= 8:
         blocks = min(quads >> 2, (3 * quads - 4) // 12)
-        blocks = fa_b64_url_blocks(p, blocks, o)
+        blocks = fa_b64_blocks(p, blocks, o, (bad & _B64_STD) == 0)
         i = 16 * blocks
         j = 12 * blocks
         q = 4 * blocks

@@ -150,10 +150,10 @@ def test_a_bad_character_at_every_position_of_a_long_text():
 
 
 def test_every_byte_at_every_position_of_a_simd_block():
-    """The SIMD base64url blocks (16 characters, x86 with SSSE3) classify each byte by its two
-    nibbles: every byte value at each position of the first blocks, and of the last block
-    before the scalar tail, is accepted or refused exactly as the model says, with the same
-    bytes; a text of any alphabet mix decodes the same from any block onwards."""
+    """The SIMD blocks (16 characters, x86 with SSSE3; base64url only for b64url_decode, either
+    alphabet for b64decode) classify each byte by its two nibbles: every byte value ('+' and
+    '/' among them) at each position of the first blocks, and of the last block before the
+    scalar tail, is accepted or refused exactly as the model says, with the same bytes."""
     text = base64.urlsafe_b64encode(random.Random(16).randbytes(96)).decode()  # 128 characters
     for i in [*range(0, 40), *range(88, 128)]:
         for b in range(256):
