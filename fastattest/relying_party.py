@@ -180,18 +180,14 @@ class RelyingParty:
         self.metadata: MetadataSource | None = metadata
         self.policy = policy or Policy()
         self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
-        self._rules_of: tuple[Policy | None, bool, bool, bool] = (None, True, True, True)
+        self._rules_of = _policy_rules(self.policy)
 
-    def _rules(self) -> tuple[Policy | None, bool, bool, bool]:
+    def _rules(self) -> tuple[Policy, bool, bool, bool]:
         """What register reads of the policy on every call, derived once per Policy (frozen;
-        keyed by identity, so a policy assigned later is read afresh): (policy, user presence
-        required, user verification required, any organisation rule in force)."""
+        keyed by identity, so a policy assigned later is read afresh)."""
         r = self._rules_of
-        p = self.policy
-        if r[0] is not p:
-            org = (bool(p.blocked_aaguids) or p.allowed_aaguids is not None or p.require_trusted
-                   or not p.allow_synced or p.min_certification_level is not None)
-            r = self._rules_of = (p, bool(p.require_user_presence), p.user_verification == "required", org)
+        if r[0] is not self.policy:
+            r = self._rules_of = _policy_rules(self.policy)
         return r
 
     # -- shared steps ---------------------------------------------------------------------
@@ -469,6 +465,15 @@ class RelyingParty:
                 raise VerificationError("state.appid_not_requested", "the client reports the AppID extension, which the options did not ask for")
             return hashlib.sha256(st.appid.encode("utf-8")).digest()
         return None
+
+
+def _policy_rules(p: Policy) -> tuple[Policy, bool, bool, bool]:
+    """(policy, user presence required, user verification required, any organisation rule in
+    force: blocked or allowed models, enforced attestation, device-bound only, a minimum
+    certification level), for RelyingParty._rules."""
+    org = (bool(p.blocked_aaguids) or p.allowed_aaguids is not None or p.require_trusted
+           or not p.allow_synced or p.min_certification_level is not None)
+    return p, bool(p.require_user_presence), p.user_verification == "required", org
 
 
 def _model(aaguid: UUID, entry: MetadataEntry | None) -> str:
