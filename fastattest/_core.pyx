@@ -829,6 +829,142 @@ cdef extern from *:
     void fa_b64_store6(unsigned char* o, uint32_t x, uint32_t y) nogil
 
 
+cdef extern from *:
+    """
+    /* 16 base64 characters to 12 bytes with SSSE3 on x86 (gcc/clang, chosen at import): the
+       URL-safe alphabet only, or (std_ok) either alphabet. Each character's class is its high
+       nibble (1: 0x2_, '-' and, with std_ok, '+' and '/'; 2: 0x3_, digits; 4: 0x4_ or 0x6_,
+       letters from 1; 8: 0x5_, letters to A and '_'; 16: 0x7_, letters to A; 32: any other high
+       nibble, bytes >= 0x80 among them); a table by low nibble holds the classes in which that
+       low nibble is not an accepted character, so one AND of two table shuffles is zero exactly
+       for the accepted ones (Mula's scheme). The value is the character plus its class's offset
+       ('_', '+', '/' corrected); two multiply-adds join each quad's four 6-bit values into 24
+       bits and one shuffle writes them most significant first. A block holding any other
+       character ('=', whitespace, anything outside the alphabets, and '+' or '/' without
+       std_ok) stops the run: the scalar decoder takes that block, so every refusal is its own
+       (a standard-alphabet character decoded here carries no flag: std_ok is given only when
+       the caller accepts both alphabets). Each block stores 16 bytes at o + 12k (the last 4
+       scratch): the caller bounds the block count so that 12 * blocks + 4 bytes fit.
+       FA_B64_PORTABLE or another compiler: no SIMD (0 blocks). */
+    #if !defined(FA_B64_PORTABLE) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    #include <immintrin.h>
+    __attribute__((target("ssse3"), always_inline))
+    static inline Py_ssize_t fa_b64_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, const int std_ok) {
+        const __m128i lut_hi = _mm_setr_epi8(32, 32, 1, 2, 4, 8, 4, 16, 32, 32, 32, 32, 32, 32, 32, 32);
+        const __m128i lut_lo = _mm_setr_epi8(
+            32 | 1 | 4, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1,  /* 0-9 */
+            32 | 1 | 2,                                                                         /* A */
+            32 | (std_ok ? 0 : 1) | 2 | 8 | 16,                                                 /* B: '+' */
+            32 | 1 | 2 | 8 | 16,                                                                /* C */
+            32 | 2 | 8 | 16,                                                                    /* D: '-' */
+            32 | 1 | 2 | 8 | 16,                                                                /* E */
+            32 | (std_ok ? 0 : 1) | 2 | 16);                                                    /* F: '_', '/' */
+        const __m128i lut_off = _mm_setr_epi8(0, 0, 62 - 45, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+        const __m128i nibble = _mm_set1_epi8(0x0F), under = _mm_set1_epi8(95), under_fix = _mm_set1_epi8(-32 + 65);
+        const __m128i plus = _mm_set1_epi8(43), plus_fix = _mm_set1_epi8(62 - 43 - (62 - 45));
+        const __m128i slash = _mm_set1_epi8(47), slash_fix = _mm_set1_epi8(63 - 47 - (62 - 45));
+        const __m128i pair = _mm_set1_epi32(0x01400140);   /* (a, b) -> a * 64 + b */
+        const __m128i quad = _mm_set1_epi32(0x00011000);   /* (ab, cd) -> ab * 4096 + cd */
+        const __m128i order = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+        Py_ssize_t k;
+        for (k = 0; k < blocks; k++) {
+            __m128i c = _mm_loadu_si128((const __m128i*)(p + 16 * k));
+            __m128i hi = _mm_and_si128(_mm_srli_epi32(c, 4), nibble), lo = _mm_and_si128(c, nibble);
+            __m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_hi, hi), _mm_shuffle_epi8(lut_lo, lo));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) != 0xFFFF)
+                break;
+            __m128i off = _mm_add_epi8(_mm_shuffle_epi8(lut_off, hi), _mm_and_si128(_mm_cmpeq_epi8(c, under), under_fix));
+            if (std_ok)
+                off = _mm_add_epi8(off, _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(c, plus), plus_fix),
+                                                     _mm_and_si128(_mm_cmpeq_epi8(c, slash), slash_fix)));
+            __m128i v = _mm_madd_epi16(_mm_maddubs_epi16(_mm_add_epi8(c, off), pair), quad);
+            _mm_storeu_si128((__m128i*)(o + 12 * k), _mm_shuffle_epi8(v, order));
+        }
+        return k;
+    }
+    /* The same with AVX2, two blocks a step (each 128-bit lane one block, the lanes' 12 bytes
+       joined by a permute, 32 bytes stored at o + 12k): while a third block follows, so the
+       store's 20 bytes past the first block stay within 12 * blocks + 4; the SSSE3 loop takes
+       the rest, from the block a step stopped at. */
+    #define FA_B64_LUTS \
+        32 | 1 | 4, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, 32 | 1, \
+        32 | 1 | 2, 32 | (std_ok ? 0 : 1) | 2 | 8 | 16, 32 | 1 | 2 | 8 | 16, 32 | 2 | 8 | 16, \
+        32 | 1 | 2 | 8 | 16, 32 | (std_ok ? 0 : 1) | 2 | 16
+    #define FA_B64_HI 32, 32, 1, 2, 4, 8, 4, 16, 32, 32, 32, 32, 32, 32, 32, 32
+    #define FA_B64_OFF 0, 0, 62 - 45, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
+    #define FA_B64_ORDER 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
+    __attribute__((target("avx2"), always_inline))
+    static inline Py_ssize_t fa_b64_blocks_avx2(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, const int std_ok) {
+        const __m256i lut_hi = _mm256_setr_epi8(FA_B64_HI, FA_B64_HI);
+        const __m256i lut_lo = _mm256_setr_epi8(FA_B64_LUTS, FA_B64_LUTS);
+        const __m256i lut_off = _mm256_setr_epi8(FA_B64_OFF, FA_B64_OFF);
+        const __m256i nibble = _mm256_set1_epi8(0x0F), under = _mm256_set1_epi8(95), under_fix = _mm256_set1_epi8(-32 + 65);
+        const __m256i plus = _mm256_set1_epi8(43), plus_fix = _mm256_set1_epi8(62 - 43 - (62 - 45));
+        const __m256i slash = _mm256_set1_epi8(47), slash_fix = _mm256_set1_epi8(63 - 47 - (62 - 45));
+        const __m256i pair = _mm256_set1_epi32(0x01400140), quad = _mm256_set1_epi32(0x00011000);
+        const __m256i order = _mm256_setr_epi8(FA_B64_ORDER, FA_B64_ORDER);
+        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+        Py_ssize_t k = 0;
+        while (k + 3 <= blocks) {
+            __m256i c = _mm256_loadu_si256((const __m256i*)(p + 16 * k));
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble), lo = _mm256_and_si256(c, nibble);
+            __m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_hi, hi), _mm256_shuffle_epi8(lut_lo, lo));
+            if (!_mm256_testz_si256(bad, bad))
+                break;
+            __m256i off = _mm256_add_epi8(_mm256_shuffle_epi8(lut_off, hi), _mm256_and_si256(_mm256_cmpeq_epi8(c, under), under_fix));
+            if (std_ok)
+                off = _mm256_add_epi8(off, _mm256_or_si256(_mm256_and_si256(_mm256_cmpeq_epi8(c, plus), plus_fix),
+                                                           _mm256_and_si256(_mm256_cmpeq_epi8(c, slash), slash_fix)));
+            __m256i v = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_add_epi8(c, off), pair), quad);
+            _mm256_storeu_si256((__m256i*)(o + 12 * k), _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, order), lanes));
+            k += 2;
+        }
+        return k + fa_b64_blocks_ssse3(p + 16 * k, blocks - k, o + 12 * k, std_ok);
+    }
+    __attribute__((target("ssse3")))
+    static Py_ssize_t fa_b64_url_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+        return fa_b64_blocks_ssse3(p, blocks, o, 0);
+    }
+    __attribute__((target("ssse3")))
+    static Py_ssize_t fa_b64_any_blocks_ssse3(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+        return fa_b64_blocks_ssse3(p, blocks, o, 1);
+    }
+    __attribute__((target("avx2")))
+    static Py_ssize_t fa_b64_url_blocks_avx2(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+        return fa_b64_blocks_avx2(p, blocks, o, 0);
+    }
+    __attribute__((target("avx2")))
+    static Py_ssize_t fa_b64_any_blocks_avx2(const unsigned char* p, Py_ssize_t blocks, unsigned char* o) {
+        return fa_b64_blocks_avx2(p, blocks, o, 1);
+    }
+    static int fa_b64_simd_ok = 0;  /* 2: AVX2, 1: SSSE3, 0: none; set once at import, read-only after */
+    static int fa_b64_simd_setup(void) {
+        __builtin_cpu_init();  /* libgcc reports AVX2 only where the OS saves the YMM state */
+        fa_b64_simd_ok = __builtin_cpu_supports("avx2") ? 2 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+        return fa_b64_simd_ok;
+    }
+    static Py_ssize_t fa_b64_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, int std_ok) {
+        if (!fa_b64_simd_ok)
+            return 0;
+        if (fa_b64_simd_ok == 2)
+            return std_ok ? fa_b64_any_blocks_avx2(p, blocks, o) : fa_b64_url_blocks_avx2(p, blocks, o);
+        return std_ok ? fa_b64_any_blocks_ssse3(p, blocks, o) : fa_b64_url_blocks_ssse3(p, blocks, o);
+    }
+    #else
+    static int fa_b64_simd_setup(void) { return 0; }
+    static Py_ssize_t fa_b64_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, int std_ok) {
+        (void)p; (void)blocks; (void)o; (void)std_ok;
+        return 0;
+    }
+    #endif
+    """
+    Py_ssize_t fa_b64_blocks(const unsigned char* p, Py_ssize_t blocks, unsigned char* o, int std_ok) nogil
+    int fa_b64_simd_setup()
+
+
+fa_b64_simd_setup()
+
+
 cdef inline uint32_t _b64_quad(const unsigned char* p) noexcept nogil:
     """p[0..3] as 24 bits, plus the flag bits of any bad or standard-alphabet character."""
     return _D0[p[0]] | _D1[p[1]] | _D2[p[2]] | _D3[p[3]]
@@ -838,7 +974,17 @@ cdef Py_ssize_t _b64_run(const unsigned char* p, Py_ssize_t n, unsigned char* o,
     """Decode n characters (n % 4 != 1, no padding) into o; return -1 at a bad character."""
     cdef Py_ssize_t i = 0, j = 0, quads = n >> 2
     cdef uint32_t x, y, z, u, acc = 0
-    cdef Py_ssize_t q = 0
+    cdef Py_ssize_t q = 0, blocks
+    # 16-character blocks with SIMD where available (fa_b64_blocks; either alphabet unless a
+    # standard-alphabet character is refused here): each block writes o[12k .. 12k+15], and
+    # 12 * blocks + 4 <= 3 * quads; the scalar loops below resume at the first block it did not
+    # decode (a character it does not take, or the end)
+    if quads >= 8:
+        blocks = min(quads >> 2, (3 * quads - 4) // 12)
+        blocks = fa_b64_blocks(p, blocks, o, (bad & _B64_STD) == 0)
+        i = 16 * blocks
+        j = 12 * blocks
+        q = 4 * blocks
     # 16 characters (reads p[i .. i+15] < n) to 12 bytes (two 8-byte stores, writes o[j .. j+13])
     # per step while a fifth quad follows: o holds 3 * quads bytes at least, and
     # 3 * (q + 4) + 2 <= 3 * quads when q + 5 <= quads. The flags OR into acc: one test at the end.

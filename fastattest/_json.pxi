@@ -69,6 +69,10 @@ cdef str _j_ascii(const unsigned char* p, Py_ssize_t n):
         return "origin"
     if n == 11 and memcmp(p, b"crossOrigin", 11) == 0:
         return "crossOrigin"
+    if n == 15 and memcmp(p, b"webauthn.create", 15) == 0:  # the type values (§5.8.1)
+        return "webauthn.create"
+    if n == 12 and memcmp(p, b"webauthn.get", 12) == 0:
+        return "webauthn.get"
     cdef object s = PyUnicode_New(n, 127)
     memcpy(PyUnicode_DATA(s), p, n)
     return <str>s
@@ -319,6 +323,7 @@ cdef dict _parse_client_data(object raw):
 # ------------------------------------------------------------------------------------------
 cdef object _TOKEN_BINDING_STATUS = frozenset({"present", "supported"})  # WebAuthn L2 §5.8.1
 from hashlib import sha256 as _sha256  # OpenSSL's, as hashlib.sha256 is
+cdef object _SHA256_EMPTY = _sha256()
 
 
 def verify_client_data(dict cd, str type_, challenge, origins, bint allow_cross_origin, top_origins) -> None:
@@ -331,7 +336,38 @@ def check_client_data(raw, str type_, challenge, origins, bint allow_cross_origi
     """parse_client_data(raw), verify_client_data on it (§7.1 steps 5-11 / §7.2 steps 9-15), then
     the SHA-256 of raw (§7.1 step 12 / §7.2 step 16), which the ceremony signs over."""
     _verify_client_data(_parse_client_data(raw), type_, challenge, origins, allow_cross_origin, top_origins)
-    return _sha256(raw).digest()
+    h = _SHA256_EMPTY.copy()  # a copy of an initialised context: no digest lookup per call
+    h.update(raw)
+    return h.digest()
+
+
+cdef bint _is_b64url_of(str s, bytes data) except -1:
+    """s == _b64url_encode(data), without building the encoding: s is ASCII of the encoded
+    length and each of its characters is the one encoded there (RFC 4648 §5, no padding)."""
+    cdef const unsigned char* b = <const unsigned char*>PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    cdef Py_ssize_t full = n // 3, rem = n % 3
+    FA_UNICODE_READY(s)
+    if not PyUnicode_IS_ASCII(s) or PyUnicode_GET_LENGTH(s) != full * 4 + (rem + 1 if rem else 0):
+        return False
+    cdef const unsigned char* o = <const unsigned char*>PyUnicode_DATA(s)  # length checked above
+    cdef Py_ssize_t i = 0, j = 0, q
+    cdef uint32_t x
+    cdef unsigned char diff = 0
+    for q in range(full):
+        x = (<uint32_t>b[i] << 16) | (<uint32_t>b[i + 1] << 8) | b[i + 2]
+        diff |= (o[j] ^ _URL_ALPHABET[x >> 18]) | (o[j + 1] ^ _URL_ALPHABET[(x >> 12) & 63])
+        diff |= (o[j + 2] ^ _URL_ALPHABET[(x >> 6) & 63]) | (o[j + 3] ^ _URL_ALPHABET[x & 63])
+        i += 3
+        j += 4
+    if rem:
+        x = <uint32_t>b[i] << 16
+        if rem == 2:
+            x |= <uint32_t>b[i + 1] << 8
+        diff |= (o[j] ^ _URL_ALPHABET[x >> 18]) | (o[j + 1] ^ _URL_ALPHABET[(x >> 12) & 63])
+        if rem == 2:
+            diff |= o[j + 2] ^ _URL_ALPHABET[(x >> 6) & 63]
+    return diff == 0
 
 
 cdef int _verify_client_data(dict cd, str type_, object challenge, object origins, bint allow_cross_origin,
@@ -348,7 +384,7 @@ cdef int _verify_client_data(dict cd, str type_, object challenge, object origin
         _fail("client_data.type_mismatch", "clientDataJSON type is %r, expected %r" % (t, type_))
     # step 8 / 12: challenge is the base64url (no padding) encoding of the issued challenge (J03)
     got = cd.get("challenge")
-    if not isinstance(got, str) or got != _b64url_encode(<bytes>challenge):
+    if not isinstance(got, str) or not _is_b64url_of(<str>got, <bytes>challenge):
         _fail("client_data.challenge_mismatch", "clientDataJSON challenge does not match the issued challenge")
     # step 9 / 13: origin is one the RP expects, compared exactly (J05-J07)
     origin = cd.get("origin")

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from uuid import UUID
 
@@ -180,6 +180,15 @@ class RelyingParty:
         self.metadata: MetadataSource | None = metadata
         self.policy = policy or Policy()
         self._anchors = prepare_anchors(trust_anchors)  # parsed once, for every ceremony
+        self._rules_of = _policy_rules(self.policy)
+
+    def _rules(self) -> tuple[Policy, bool, bool, bool]:
+        """What register reads of the policy on every call, derived once per Policy (frozen;
+        keyed by identity, so a policy assigned later is read afresh)."""
+        r = self._rules_of
+        if r[0] is not self.policy:
+            r = self._rules_of = _policy_rules(self.policy)
+        return r
 
     # -- shared steps ---------------------------------------------------------------------
     def _flags(self, ad: _core.AuthenticatorData, uv_required: bool = False, rp_id_hash: bytes | None = None) -> None:
@@ -269,7 +278,8 @@ class RelyingParty:
             self._ceremony(challenge, state)
             if challenge is not None:
                 client_data.expected_challenge(challenge)  # a str or empty challenge: TypeError / ValueError
-        now = aware_now(now)
+        if type(now) is not datetime or now.tzinfo is not timezone.utc:  # an aware UTC datetime passes as is
+            now = aware_now(now)
         st = None
         if state is not None:
             st = options.read_state(state, options.REGISTRATION, self.rp_id, now.timestamp())
@@ -281,12 +291,20 @@ class RelyingParty:
             raise VerificationError("response.missing_field", "the response lacks attestationObject")
         # steps 5-12: clientDataJSON parsed, checked (type, challenge, origin, crossOrigin,
         # topOrigin, tokenBinding) and hashed, in one compiled call (client_data.checked_hash)
-        p = self.policy
+        p, up_required, uv_required, org_rules = self._rules()
         cdh = client_data.checked_hash(env.client_data_json, "webauthn.create", challenge, self.origins,
                                        p.allow_cross_origin, p.top_origins)
         obj = _core.parse_attestation_object(env.attestation_object, p.strict_cbor)  # step 13
         ad = obj.auth_data
-        self._flags(ad, st is not None and st.uv_required)
+        # steps 14-19 (self._flags, inline): rpIdHash (D11), UP (D12), UV when required (D13), BS implies BE (D14)
+        if not hmac.compare_digest(ad.rp_id_hash, self.rp_id_hash):
+            raise VerificationError("auth_data.rp_id_mismatch", "rpIdHash is not the SHA-256 of the RP ID")
+        if up_required and not ad.user_present:
+            raise VerificationError("auth_data.user_not_present", "the UP flag is not set")
+        if not ad.user_verified and (uv_required or (st is not None and st.uv_required)):
+            self._flags(ad, st is not None and st.uv_required)  # raises auth_data.user_not_verified with its message
+        if ad.backed_up and not ad.backup_eligible:
+            raise VerificationError("auth_data.invalid_backup_flags", "BS is set but BE is not")
         if ad.credential_id is None:
             raise VerificationError("auth_data.attested_data_required", "registration authenticator data lacks attested credential data")
         # credentialId in authData is the credential's id (D10); §7.1 step 26 bounds its length (core)
@@ -299,7 +317,8 @@ class RelyingParty:
         # step 20: the credential algorithm is one the RP asked for (D17)
         if cose_key.alg not in p.algorithms:
             raise VerificationError("policy.algorithm_not_allowed", f"credential algorithm {cose_key.alg} is not allowed")
-        self._assess(res, ad, now)
+        if res.trust_error is not None or org_rules:
+            self._assess(res, ad, now)
         # the Credential, its dict built in one compiled step (Credential(**values) costs ~3 us more)
         return _core.registration_record(Credential, ad, env, res, cose_key.alg, now,
                                          st.user_id if st is not None else None)
@@ -446,6 +465,15 @@ class RelyingParty:
                 raise VerificationError("state.appid_not_requested", "the client reports the AppID extension, which the options did not ask for")
             return hashlib.sha256(st.appid.encode("utf-8")).digest()
         return None
+
+
+def _policy_rules(p: Policy) -> tuple[Policy, bool, bool, bool]:
+    """(policy, user presence required, user verification required, any organisation rule in
+    force: blocked or allowed models, enforced attestation, device-bound only, a minimum
+    certification level), for RelyingParty._rules."""
+    org = (bool(p.blocked_aaguids) or p.allowed_aaguids is not None or p.require_trusted
+           or not p.allow_synced or p.min_certification_level is not None)
+    return p, bool(p.require_user_presence), p.user_verification == "required", org
 
 
 def _model(aaguid: UUID, entry: MetadataEntry | None) -> str:

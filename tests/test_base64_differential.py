@@ -147,3 +147,16 @@ def test_a_bad_character_at_every_position_of_a_long_text():
     for i in range(len(text)):
         for c in ("*", "\x80", "+", "="):
             check(text[:i] + c + text[i + 1:])
+
+
+def test_every_byte_at_every_position_of_a_simd_block():
+    """The SIMD blocks (16 characters, x86 with SSSE3; base64url only for b64url_decode, either
+    alphabet for b64decode) classify each byte by its two nibbles: every byte value ('+' and
+    '/' among them) at each position of the first blocks, and of the last block before the
+    scalar tail, is accepted or refused exactly as the model says, with the same bytes."""
+    text = base64.urlsafe_b64encode(random.Random(16).randbytes(96)).decode()  # 128 characters
+    for i in [*range(0, 40), *range(88, 128)]:
+        for b in range(256):
+            check(text[:i] + chr(b) + text[i + 1:])
+    for b in range(256):  # a whole block of one byte
+        check(text[:16] + chr(b) * 16 + text[32:])

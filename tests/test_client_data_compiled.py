@@ -114,3 +114,33 @@ def test_a_mapping_that_is_not_a_dict_is_read_alike():
     with pytest.raises(VerificationError) as ei:
         client_data.verify(MappingProxyType(cd), type="webauthn.get", challenge=CH, origins=ORIGINS)
     assert ei.value.code == "client_data.origin_mismatch"
+
+
+def test_challenge_compared_to_its_encoding_character_by_character():
+    """The challenge member is compared with the issued bytes' base64url encoding without
+    building it (_json.pxi _is_b64url_of): exactly the encoding matches; one character changed
+    (to another alphabet character, its standard-alphabet twin, a non-ASCII one), one dropped or
+    added, padding, or the encoding of other bytes never does. Lengths 1..40 cover every
+    remainder of the last group."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    cd = {"type": "webauthn.get", "origin": "https://example.com"}
+
+    def accepted(challenge: bytes, text: object) -> bool:
+        try:
+            _core.verify_client_data({**cd, "challenge": text}, "webauthn.get", challenge, ORIGINS, False, ())
+        except VerificationError as e:
+            assert e.code == "client_data.challenge_mismatch"
+            return False
+        return True
+
+    for n in range(1, 41):
+        ch = bytes((7 * n + 13 * k) % 256 for k in range(n))
+        enc = client_data.encode_challenge(ch)
+        assert accepted(ch, enc) and accepted(bytearray(ch), enc)
+        variants = [enc[:-1], enc + "A", enc + "=", enc + "==", "", client_data.encode_challenge(ch[:-1] + b"\x00" if ch[-1] else ch[:-1] + b"\x01")]
+        for i, c in enumerate(enc):
+            variants.append(enc[:i] + alphabet[(alphabet.index(c) + 1) % 64] + enc[i + 1:])
+            variants.append(enc[:i] + {"-": "+", "_": "/"}.get(c, "\u00e9") + enc[i + 1:])
+            variants.append(enc[:i] + "\u20ac" + enc[i + 1:])
+        for v in variants:
+            assert accepted(ch, v) is (v == enc), (ch, v)

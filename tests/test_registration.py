@@ -468,3 +468,16 @@ def test_envelope_base64_must_be_canonical(challenge):
                 {**resp, "response": {**resp["response"], "clientDataJSON": cdj.rstrip("=") + "==="}},
                 {**resp, "response": {**resp["response"], "attestationObject": resp["response"]["attestationObject"] + "===="}}):
         refused(rp(), bad, challenge, "response.invalid_base64")
+
+
+def test_register_reads_the_policy_it_holds():
+    """register derives its per-call policy reads once per Policy object (RelyingParty._rules):
+    the derived values follow each organisation rule and UV setting, and a Policy assigned
+    afterwards is read afresh rather than served from the first one."""
+    rp = RelyingParty("example.com", "https://example.com")
+    assert rp._rules() == (rp.policy, True, False, False)
+    for policy, org in [(Policy(require_trusted=True), True), (Policy(allow_synced=False), True),
+                        (Policy(allowed_aaguids=frozenset()), True), (Policy(min_certification_level=1), True),
+                        (Policy(user_verification="required", require_user_presence=False), False)]:
+        rp.policy = policy
+        assert rp._rules() == (policy, policy.require_user_presence, policy.user_verification == "required", org)
