@@ -193,6 +193,7 @@ for _t in _KNOWN_TEXT_LIST:
     _KNOWN_TEXT_MAX = max(_KNOWN_TEXT_MAX, len(_t.encode()))
 _KNOWN_TEXT = [tuple((_t.encode(), _t) for _t in _KNOWN_TEXT_LIST if len(_t.encode()) == _n)
                for _n in range(_KNOWN_TEXT_MAX + 1)]
+del _t
 
 
 cdef object _decode_text(_Reader* r, Py_ssize_t n):

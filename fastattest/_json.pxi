@@ -406,7 +406,8 @@ cdef int _verify_client_data(dict cd, str type_, object challenge, object origin
     # (docs/stricter-than-peers.md, issue 16).
     tb = cd.get("tokenBinding", _MISSING)
     if tb is not _MISSING and not isinstance(tb, str):
-        if not isinstance(tb, dict) or tb.get("status") not in _TOKEN_BINDING_STATUS:
+        status = tb.get("status") if isinstance(tb, dict) else None
+        if not isinstance(status, str) or status not in _TOKEN_BINDING_STATUS:  # a list or object status is unhashable
             _fail("client_data.token_binding", "tokenBinding must be an object with a valid status")
         if tb["status"] == "present":
             _fail("client_data.token_binding", "token binding is not supported by this relying party")

@@ -81,7 +81,7 @@ def test_J09_top_origin():
 
 
 @pytest.mark.parametrize("tb", [{}, {"status": "bogus"}, {"status": "not-supported"}, {"status": "present", "id": "x"},
-                                None, 1, ["supported"]])
+                                None, 1, ["supported"], {"status": []}, {"status": {}}, {"status": {"a": 1}}])
 def test_J10_token_binding(tb):
     assert code_of(check, cd(tokenBinding=tb)) == "client_data.token_binding"
 

@@ -481,3 +481,13 @@ def test_register_reads_the_policy_it_holds():
                         (Policy(user_verification="required", require_user_presence=False), False)]:
         rp.policy = policy
         assert rp._rules() == (policy, policy.require_user_presence, policy.user_verification == "required", org)
+
+
+def test_registration_record_refuses_none_for_parsed_objects():
+    """The compiled record reads the parsed objects' fields directly: None is a TypeError, never a read of None's memory."""
+    from datetime import datetime, timezone
+
+    from fastattest import _core
+
+    with pytest.raises(TypeError):
+        _core.registration_record(Credential, None, None, None, -7, datetime.now(timezone.utc), None)
