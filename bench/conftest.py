@@ -33,7 +33,7 @@ def _anchor_caches() -> set[Any]:
 
 
 def clear_caches(anchors: bool = False) -> None:
-    """Forget every parsed certificate, validated chain, packed-leaf check and COSE public key.
+    """Forget every parsed certificate, decoded name and extension, validated chain, remembered passed check and COSE public key.
 
     Clears each ``functools.lru_cache`` defined in any loaded ``fastattest`` module (so caches
     added later, e.g. by the TPM format, are covered) and the validated-path cache
@@ -52,10 +52,13 @@ def clear_caches(anchors: bool = False) -> None:
                 obj.clear()
             elif callable(clear) and getattr(obj, "__module__", None) == name and obj not in keep:
                 clear()
-    from fastattest import issuers, trust
+    from fastattest import attestation, certificates, issuers, trust
 
     trust._PATHS.clear()
     issuers.clear()
+    certificates._NAMES.clear()  # names and extensions decoded once per DER
+    certificates._EXTENSIONS.clear()
+    attestation._LAST = None  # the last trust_anchors mapping prepared
 
 
 @pytest.fixture

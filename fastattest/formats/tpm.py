@@ -164,26 +164,20 @@ def check_aik_certificate(der: bytes, aaguid: bytes | None, extra_vendors: Colle
     certificates.check_version3(info)  # Version MUST be 3
     if info.subject.rdns:
         raise VerificationError("tpm.aik_subject", "AIK certificate subject must be empty")  # fido2 1d64021
-    exts = info.extensions
+    exts, ek = info.extensions, certificates.extension_key
     vendors = frozenset(extra_vendors)
-    # each extension as (critical, extnValue), (None, None) where absent; the slot names the OID.
-    # Not the Extension objects themselves: their dataclass hash costs ~0.25 us each.
-    san, eku, bc, ext_aaguid = exts.get(_OID_SAN), exts.get(_OID_EKU), exts.get(_OID_BC), exts.get(_OID_AAGUID)
-    key = (san and san.critical, san and san.value, eku and eku.critical, eku and eku.value,
-           bc and bc.critical, bc and bc.value, ext_aaguid and ext_aaguid.critical, ext_aaguid and ext_aaguid.value,
-           aaguid, vendors)
+    # each extension the checks read as (critical, extnValue), (None, None) where absent
+    key = (ek(exts, _OID_SAN), ek(exts, _OID_EKU), ek(exts, _OID_BC), ek(exts, _OID_AAGUID), aaguid, vendors)
     if key in _AIK_EXTENSIONS_PASSED:
         return
     _check_aik_extensions(info, aaguid, vendors)
-    if len(_AIK_EXTENSIONS_PASSED) >= 256:  # a handful of TPM models; bounded whatever is sent
-        _AIK_EXTENSIONS_PASSED.clear()
     _AIK_EXTENSIONS_PASSED.add(key)
 
 
 _OID_SAN, _OID_EKU = certificates.OID_SUBJECT_ALT_NAME, certificates.OID_EXTENDED_KEY_USAGE
 _OID_BC, _OID_AAGUID = certificates.OID_BASIC_CONSTRAINTS, certificates.OID_FIDO_AAGUID
 #: (SAN, EKU, basicConstraints, AAGUID extension, AAGUID, extra vendors) whose checks passed
-_AIK_EXTENSIONS_PASSED: set[tuple[Any, ...]] = set()
+_AIK_EXTENSIONS_PASSED = certificates.Passed()
 
 
 def _check_aik_extensions(info: certificates.CertInfo, aaguid: bytes | None, extra_vendors: frozenset[str]) -> None:
